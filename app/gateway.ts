@@ -21,6 +21,7 @@ import { WebServer } from "./web/server.ts";
 import { baseRoutes } from "./web/api.ts";
 import type { Board } from "../hw/boards/index.ts";
 import { VERSION } from "./version.ts";
+import { installModules } from "./modules.ts";
 
 declare module "./core/bus.ts" {
   interface EventMap {
@@ -68,8 +69,8 @@ export class Gateway {
 
     // Store first: everything else writes into it.
     this.store = openStore(opts.dataDir);
-    if (this.store.schemaVersion > this.store.knownVersion)
-      log.warn("database schema is newer than this release (rollback); running with the tables it knows", { schema: this.store.schemaVersion, known: this.store.knownVersion });
+    if (this.store.unknownMigrations.length)
+      log.warn("database has migrations from a newer release (rollback); running with the tables this one knows", { unknown: this.store.unknownMigrations });
     this.kv = new KV(this.store.db);
     this.outbox = new Outbox(this.store.db, {
       maxBytes: cfg.store.maxBytes,
@@ -115,6 +116,7 @@ export class Gateway {
     this.lifecycle.add(this.uplink);
     this.lifecycle.add(new SimCounter({ rateHz: cfg.sim.counter.rateHz, outbox: this.outbox, kv: this.kv, clock: this.clock, log: this.logs.for("sim-counter") }));
     this.lifecycle.add(new SelfTelemetry({ intervalSec: cfg.telemetry.selfInterval, metrics: metricsReader, outbox: this.outbox, clock: this.clock, log: this.logs.for("self-telemetry") }));
+    installModules(this);
     this.lifecycle.add(this.web);
   }
 

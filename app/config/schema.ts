@@ -4,6 +4,10 @@ import { Type, type Static } from "@sinclair/typebox";
 import { HostPort, Section, Secret } from "./types.ts";
 import { SipConfig } from "../sip/config.ts";
 
+import { BridgeConfig } from "../bridge/config.ts";
+
+import { EnergyConfig } from "../energy/config.ts";
+
 const Level = Type.Union([Type.Literal("debug"), Type.Literal("info"), Type.Literal("warn"), Type.Literal("error")], { default: "info" });
 
 export const ConfigSchema = Type.Object({
@@ -49,6 +53,11 @@ export const ConfigSchema = Type.Object({
     bufferMaxPercent: Type.Number({ default: 90, minimum: 1, maximum: 100, description: "Fail health when the buffer is fuller than this" }),
   }),
   sip: SipConfig,
+
+  bridge: BridgeConfig,
+
+  energy: EnergyConfig,
+
   sim: Section({
     counter: Section({
       rateHz: Type.Number({ default: 0, minimum: 0, maximum: 100000, description: "sim-counter points per second (0 = off)" }),

@@ -4,16 +4,16 @@
 import { Database } from "bun:sqlite";
 import { existsSync, mkdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
-import { migrations as defaultMigrations, type Migration } from "./migrations.ts";
+import { allMigrations } from "./all-migrations.ts";
+import type { Migration } from "./migrations.ts";
 
 export interface OpenResult {
   db: Database;
   path: string;
   /** Set when the previous file was unreadable and was moved aside. */
   recoveredFrom?: { movedTo: string; reason: string };
-  /** Schema version in the file; may exceed what this release knows after a rollback. */
-  schemaVersion: number;
-  knownVersion: number;
+  /** Migrations recorded in the file that this release does not know (after a rollback). */
+  unknownMigrations: string[];
 }
 
 export class StoreError extends Error {
@@ -30,19 +30,22 @@ export function classify(e: unknown): StoreError {
   return new StoreError("io", msg);
 }
 
-function migrate(db: Database, list: Migration[]): number {
-  const current = (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
+function migrate(db: Database, list: Migration[]): string[] {
+  db.exec("CREATE TABLE IF NOT EXISTS migrations (module TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL, applied_at INTEGER NOT NULL, PRIMARY KEY (module, version))");
+  const done = new Set((db.query("SELECT module, version FROM migrations").all() as { module: string; version: number }[]).map((r) => `${r.module}/${r.version}`));
+  const insert = db.query("INSERT INTO migrations (module, version, name, applied_at) VALUES (?, ?, ?, ?)");
   for (const m of list) {
-    if (m.version <= current) continue;
+    if (done.has(`${m.module}/${m.version}`)) continue;
     db.transaction(() => {
       db.exec(m.sql);
-      db.exec(`PRAGMA user_version = ${m.version}`);
+      insert.run(m.module, m.version, m.name, Date.now());
     })();
   }
-  return (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
+  const known = new Set(list.map((m) => `${m.module}/${m.version}`));
+  return [...done].filter((k) => !known.has(k));
 }
 
-function openAt(path: string, list: Migration[]): { db: Database; version: number } {
+function openAt(path: string, list: Migration[]): { db: Database; unknown: string[] } {
   const db = new Database(path, { create: true });
   try {
     db.exec("PRAGMA journal_mode = WAL");
@@ -50,7 +53,7 @@ function openAt(path: string, list: Migration[]): { db: Database; version: numbe
     db.exec("PRAGMA busy_timeout = 5000");
     const check = db.query("PRAGMA quick_check").get() as { quick_check: string };
     if (check.quick_check !== "ok") throw new StoreError("corrupt", `database corrupt: ${check.quick_check}`);
-    return { db, version: migrate(db, list) };
+    return { db, unknown: migrate(db, list) };
   } catch (e) {
     db.close();
     throw e;
@@ -60,11 +63,10 @@ function openAt(path: string, list: Migration[]): { db: Database; version: numbe
 export function openStore(dataDir: string, opts: { file?: string; migrations?: Migration[] } = {}): OpenResult {
   mkdirSync(dataDir, { recursive: true });
   const path = join(dataDir, opts.file ?? "gateway.db");
-  const list = opts.migrations ?? defaultMigrations;
-  const knownVersion = list.length ? list[list.length - 1].version : 0;
+  const list = opts.migrations ?? allMigrations;
   try {
-    const { db, version } = openAt(path, list);
-    return { db, path, schemaVersion: version, knownVersion };
+    const { db, unknown } = openAt(path, list);
+    return { db, path, unknownMigrations: unknown };
   } catch (e) {
     const err = classify(e);
     if (err.reason !== "corrupt" || !existsSync(path)) throw err;
@@ -72,7 +74,7 @@ export function openStore(dataDir: string, opts: { file?: string; migrations?: M
     const movedTo = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, "-")}`;
     renameSync(path, movedTo);
     for (const ext of ["-wal", "-shm"]) if (existsSync(path + ext)) renameSync(path + ext, movedTo + ext);
-    const { db, version } = openAt(path, list);
-    return { db, path, schemaVersion: version, knownVersion, recoveredFrom: { movedTo, reason: err.message } };
+    const { db, unknown } = openAt(path, list);
+    return { db, path, unknownMigrations: unknown, recoveredFrom: { movedTo, reason: err.message } };
   }
 }

@@ -1,13 +1,15 @@
-// Numbered schema migrations, applied in order and recorded in PRAGMA user_version.
-// Rule that keeps rollbacks safe: migrations only ADD (tables, columns with defaults, indexes); they
-// never drop, rename or change the meaning of what an older release reads. So a database migrated by
-// a newer release stays readable and writable by the previous one, which simply ignores what it
-// does not know. Each module appends its own entries here; never edit one that has shipped.
+// Numbered schema migrations, one numbered list per module (so modules add tables without
+// coordinating numbers), applied in order and recorded in the `migrations` table.
+// The rule that keeps rollbacks safe: migrations only ADD (tables, columns with defaults, indexes);
+// they never drop, rename or change the meaning of what an older release reads. So a database
+// migrated by a newer release stays readable and writable by the previous one, which ignores what it
+// does not know. Never edit a migration that has shipped; add the next number.
 
-export interface Migration { version: number; name: string; sql: string }
+export interface Migration { module: string; version: number; name: string; sql: string }
 
-export const migrations: Migration[] = [
+export const coreMigrations: Migration[] = [
   {
+    module: "core",
     version: 1,
     name: "outbox and key-value",
     sql: `
