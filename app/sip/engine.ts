@@ -105,12 +105,36 @@ export class SipEngine implements Service {
     });
   }
 
+  /**
+   * Binds UDP and TCP. A port that cannot be bound (in use, no permission) does not stop the gateway:
+   * the error is logged, the `sip` health check fails, and binding is retried every 10 s, so the rest of
+   * the gateway (bridge, uplink) keeps working on a box where something else holds 5060.
+   */
   async start(): Promise<void> {
-    await this.transport.start();
+    this.stopped = false;
+    await this.bind();
+  }
+
+  /** The last bind errors ("" when listening on both). */
+  bindError = "";
+  private stopped = false;
+  private retryId: number | null = null;
+
+  private async bind(): Promise<void> {
+    const errors = await this.transport.start();
+    if (this.stopped) { this.transport.stop(); return; }
+    this.bindError = errors.join("; ");
+    if (errors.length) {
+      this.log.error("sip cannot listen; retrying in 10 s", { errors });
+      this.retryId = this.deps.clock.setTimeout(() => { this.retryId = null; void this.bind(); }, 10_000);
+      return;
+    }
     this.log.info("sip listening", { udp: `${splitHostPort(this.deps.config.udp).host}:${this.transport.udp.port}`, tcp: `${splitHostPort(this.deps.config.tcp).host}:${this.transport.tcp.port}` });
   }
 
   stop(): void {
+    this.stopped = true;
+    if (this.retryId !== null) this.deps.clock.clearTimeout(this.retryId);
     this.layer.clear();
     this.timers.stop();
     this.transport.stop();
