@@ -100,6 +100,7 @@ export class SipEngine implements Service {
       log: deps.log.child("tx"),
       send: (dest, data, onError) => this.transport.send(dest, data, onError),
       terminated: () => {},
+      linger: () => {}, // replaced by the layer
       retransmitted: () => { this.c.retransmissionsSent++; },
       userAgent: cfg.userAgent,
     });

@@ -18,6 +18,7 @@ function setup() {
     log: new LogHub(() => clock.now(), () => {}).for("tx"),
     send: (_d, data) => { sent.push({ at: clock.now() - t0, text: Buffer.from(data).toString("latin1") }); },
     terminated: () => {},
+    linger: () => {},
     retransmitted: () => {},
     userAgent: "",
   };

@@ -95,7 +95,8 @@ export class Headers {
 
   /** Appends a field after the existing ones. */
   add(name: string, value: string): this {
-    this.fields.push({ key: headerKey(name), name: canonicalName(name), value });
+    const key = headerKey(name);
+    this.fields.push({ key, name: CANONICAL[key] ?? (name.length === 1 ? key : name), value });
     return this;
   }
 
