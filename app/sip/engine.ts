@@ -91,7 +91,9 @@ export class SipEngine implements Service {
     this.timers = new TimerQueue(deps.clock, (e) => this.log.error("sip timer callback failed", { error: String(e) }));
     this.transport = new SipTransport({
       udp: cfg.udp, tcp: cfg.tcp, maxMessageBytes: cfg.maxMessageBytes, tcpIdleTimeoutSec: cfg.tcpIdleTimeout,
-      rateLimit: { ...cfg.rateLimit }, log: deps.log.child("transport"), now: () => deps.clock.now(),
+      // The rate limit measures real traffic, so it reads the monotonic clock, not the injected Clock
+      // (a SimClock that stands still in a test would otherwise never refill a bucket).
+      rateLimit: { ...cfg.rateLimit }, log: deps.log.child("transport"), now: () => performance.now(),
     });
     this.transport.onMessage = (data, src) => this.receive(data, src);
     this.layer = new TransactionLayer({
