@@ -31,6 +31,8 @@ export function installSip(gw: Gateway): SipEngine | null {
     ];
   });
 
+  gw.statusSections.set("sip", () => ({ listening: engine.listening, bindError: engine.bindError || undefined, ...engine.stats() }));
+
   installSipUsers(gw, engine);
   return engine;
 }

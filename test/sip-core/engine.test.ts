@@ -4,6 +4,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { makeResponse, serialize, topVia, type SipRequest } from "../../app/sip/message/index.ts";
 import { enc, message, options, startEngine, TcpPeer, UdpPeer } from "./harness.ts";
 import { waitFor } from "../helpers/wait.ts";
+import { invalid, valid } from "./rfc4475.ts";
 
 const cleanups: (() => void)[] = [];
 afterEach(() => { while (cleanups.length) cleanups.pop()!(); });
@@ -55,6 +56,26 @@ describe("engine over UDP", () => {
     await peer.waitFor(4);
     expect(peer.received[3].kind === "response" && peer.received[3].status).toBe(200);
     expect(engine.stats().parseErrors).toBeGreaterThanOrEqual(2);
+  });
+
+  test("RFC 4475 messages sent to the engine: invalid requests get 4xx/5xx or nothing, never a crash", async () => {
+    const { engine, port, peer } = await setup();
+    engine.onRequest("*", (_r, tx) => { tx.respond(200); });
+    const sent: string[] = [];
+    for (const [name, bytes] of Object.entries(invalid)) { peer.send(bytes, port); sent.push(name); }
+    // Each answered invalid request carries its own Call-ID; none of them may be a 200.
+    peer.send(options(port, peer.port, "UDP", "z9hG4bK-after-torture"), port);
+    await waitFor("OPTIONS after the torture messages", () => peer.received.some((r) => r.headers.get("via")?.includes("after-torture")), 5000, 5);
+    for (const r of peer.received) {
+      if (r.headers.get("via")?.includes("after-torture")) continue;
+      expect([r.headers.get("call-id"), r.kind === "response" && r.status >= 400]).toEqual([r.headers.get("call-id"), true]);
+    }
+    expect(peer.received.length).toBeGreaterThan(10);
+    // Valid ones are handled (requests answered 200 by the handler, responses are strays).
+    const before = peer.received.length;
+    for (const name of ["esc01", "escnull", "lwsdisp", "semiuri", "transports"]) peer.send(valid[name], port);
+    await peer.waitFor(before + 5);
+    expect(peer.received.slice(before).map((r) => r.kind === "response" && r.status)).toEqual([200, 200, 200, 200, 200]);
   });
 
   test("no handler: 405 with Allow for a known method, 501 for an unknown one", async () => {
