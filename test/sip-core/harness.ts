@@ -24,15 +24,15 @@ export async function startEngine(sip: Record<string, unknown> = {}, clock: Cloc
 export const enc = (s: string) => new TextEncoder().encode(s.replace(/\r?\n/g, "\r\n"));
 
 export class UdpPeer {
-  sock!: Awaited<ReturnType<typeof Bun.udpSocket>>;
+  sock!: import("bun").udp.Socket<"buffer">;
   readonly received: SipMessage[] = [];
   readonly raw: Uint8Array[] = [];
   static async open(): Promise<UdpPeer> {
     const p = new UdpPeer();
     p.sock = await Bun.udpSocket({
       hostname: "127.0.0.1",
-      socket: { data: (_s, buf) => { p.raw.push(new Uint8Array(buf)); const r = parse(buf); if (r.ok) p.received.push(r.message); } },
-    });
+      socket: { data: (_s: unknown, buf: Buffer) => { p.raw.push(new Uint8Array(buf)); const r = parse(buf); if (r.ok) p.received.push(r.message); } } as any,
+    }) as import("bun").udp.Socket<"buffer">;
     return p;
   }
   get port(): number { return this.sock.port; }

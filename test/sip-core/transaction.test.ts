@@ -231,3 +231,17 @@ describe("timer queue", () => {
     expect(n).toBe(10_000);
   });
 });
+
+describe("timer queue under churn", () => {
+  test("mostly cancelled timers are compacted and the rest still fire in order", () => {
+    const clock = new SimClock();
+    const q = new TimerQueue(clock);
+    const fired: number[] = [];
+    const handles = [];
+    for (let i = 0; i < 5000; i++) handles.push(q.schedule(10_000 - i, () => fired.push(10_000 - i)));
+    for (let i = 0; i < 5000; i++) if (i % 10 !== 0) q.cancel(handles[i]); // forces a rebuild
+    clock.advance(20_000);
+    expect(fired.length).toBe(500);
+    expect(fired).toEqual([...fired].sort((a, b) => a - b));
+  });
+});
