@@ -231,6 +231,7 @@ export class SipEngine implements Service {
   // ── receive path ──
 
   private receive(data: Uint8Array, src: Source): void {
+    if (data.length > this.deps.config.maxMessageBytes) { this.c.dropped++; return; } // (TCP: the framer enforces it)
     const r = parse(data);
     if (!r.ok) {
       this.c.parseErrors++;

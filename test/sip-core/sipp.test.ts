@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../helpers/ports.ts";
 import { startEngine } from "./harness.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 const SCEN = join(import.meta.dir, "scenarios");
 const cleanups: (() => void)[] = [];
@@ -34,6 +35,18 @@ describe("sipp against the engine", () => {
     const r = await sipp("options.xml", e.port, ["-t", "t1", "-m", "50", "-r", "200", "-l", "20"]);
     expect(r.code, r.out).toBe(0);
     expect(e.engine.stats().received).toBeGreaterThanOrEqual(50);
+  });
+
+  test("INVITE rejected with 486: sipp's ACK confirms the server transaction (no more 486s)", async () => {
+    const e = await startEngine({ timers: { t1Ms: 50, t2Ms: 400, t4Ms: 200 } });
+    cleanups.push(e.stop);
+    const acks: (string | null)[] = [];
+    e.engine.onRequest("INVITE", (_req, tx) => { tx.onAck((a) => acks.push(a ? a.method : null)); tx.respond(486); });
+    const r = await sipp("invite-reject.xml", e.port, ["-m", "5", "-r", "50"]);
+    expect(r.code, r.out).toBe(0);
+    await waitFor("ACKs matched to their transactions", () => acks.length === 5, 5000, 10);
+    expect(acks).toEqual(["ACK", "ACK", "ACK", "ACK", "ACK"]);
+    expect(e.engine.stats().retransmissionsSent).toBe(0);
   });
 
   test("a retransmitted MESSAGE is answered from the transaction and handled once per call", async () => {
