@@ -1,5 +1,5 @@
 // A real mosquitto broker on a free loopback port, started and stopped by the test.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt, { type MqttClient } from "mqtt";
@@ -18,6 +18,8 @@ export class Mosquitto {
   get url(): string { return `mqtt://127.0.0.1:${this.port}`; }
 
   async start(): Promise<this> {
+    // mosquitto started as root drops to its own user, which must be able to read our files.
+    chmodSync(this.dir, 0o755);
     this.port = this.port || this.opts.port || (await freePort());
     const lines = [`listener ${this.port} 127.0.0.1`, "persistence false", "max_inflight_messages 0", "max_queued_messages 1000000", "log_type error", "log_type warning"];
     if (this.opts.passwords) {
