@@ -131,7 +131,13 @@ export class Gateway {
     });
     this.health.add(() => {
       let ok = true, value: unknown;
-      try { this.store.db.query("SELECT 1").get(); const st = this.outbox.stats(); value = Math.round((st.bytes / st.maxBytes) * 1000) / 10; ok = (value as number) <= h().bufferMaxPercent; }
+      try {
+        this.store.db.query("SELECT 1").get();
+        const st = this.outbox.stats();
+        value = Math.round((st.bytes / st.maxBytes) * 1000) / 10;
+        ok = (value as number) <= h().bufferMaxPercent;
+        if (this.outbox.lastError) { ok = false; value = this.outbox.lastError.message; }
+      }
       catch (e) { ok = false; value = String(e); }
       return { name: "database", ok, value, threshold: h().bufferMaxPercent };
     });
