@@ -10,6 +10,7 @@ import { openStore, type OpenResult } from "./store/db.ts";
 import { KV } from "./store/kv.ts";
 import { Outbox, PRIORITIES } from "./store/outbox.ts";
 import { EventRecorder } from "./store/event-recorder.ts";
+import { DropReporter } from "./store/drop-reporter.ts";
 import { MqttUplink } from "./uplink/mqtt.ts";
 import { SimCounter } from "./sources/sim-counter.ts";
 import { SelfTelemetry } from "./sources/self-telemetry.ts";
@@ -72,10 +73,11 @@ export class Gateway {
     if (this.store.unknownMigrations.length)
       log.warn("database has migrations from a newer release (rollback); running with the tables this one knows", { unknown: this.store.unknownMigrations });
     this.kv = new KV(this.store.db);
+    const drops = new DropReporter(this.bus, this.clock);
     this.outbox = new Outbox(this.store.db, {
       maxBytes: cfg.store.maxBytes,
       now: () => this.clock.now(),
-      onDrop: (priority, count) => this.bus.emit("store.dropped", { priority, count }),
+      onDrop: (priority, count) => drops.dropped(priority, count),
       onError: (err) => this.bus.emit("store.error", { reason: err.reason, detail: err.message }),
     });
     this.recorder = new EventRecorder({ bus: this.bus, outbox: this.outbox, log: this.logs.for("events") });

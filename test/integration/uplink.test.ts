@@ -113,4 +113,32 @@ describe("MQTT uplink", () => {
     gw.outbox.addPoints("meter", [{ tag: "t", v: 1, ts: 1 }], "normal");
     await waitFor("drained", () => gw.uplink.status.state === "connected" && gw.outbox.stats().rows === 0, 10_000);
   }, 30_000);
+
+  test("store full: oldest bulk then normal dropped, critical kept, counts reported and sent", async () => {
+    const port = await freePort();
+    const gw = await gateway({ gateway: { id: "gw-full" }, store: { maxBytes: 65536 }, uplink: { mqtt: { url: `mqtt://127.0.0.1:${port}`, reconnectMinMs: 100, reconnectMaxMs: 200 } } });
+    for (let i = 0; i < 20; i++) gw.outbox.addEvent("test.alarm", { n: i }, "critical");
+    for (let i = 0; i < 600; i++) gw.outbox.addPoints("meter", [{ tag: "bulk", v: i, ts: i }], "bulk");
+    for (let i = 0; i < 1200; i++) gw.outbox.addPoints("meter", [{ tag: "normal", v: i, ts: i }], "normal");
+    const st = gw.outbox.stats();
+    expect(st.bytes).toBeLessThanOrEqual(65536);
+    expect(st.byPriority.bulk).toBe(0);
+    expect(st.dropped.bulk).toBe(600);
+    expect(st.dropped.normal).toBeGreaterThan(0);
+    expect(st.byPriority.critical).toBe(20);
+    const cookieless = await gw.web.handle(new Request("http://x/metrics"), "t");
+    expect(cookieless.status).toBe(401);
+    expect(gw.metrics.render()).toContain(`gateway_buffer_dropped_total{priority="bulk"} 600`);
+    // The drops are themselves reported upstream as events once the broker is back.
+    gw.uplink.drainEnabled = false;
+    const broker = await new Mosquitto({ port }).start();
+    cleanups.push(() => broker.stop());
+    const sub = await collect(broker.url, "gw/gw-full/events");
+    cleanups.push(() => sub.client.endAsync());
+    await waitFor("reconnected", () => gw.uplink.status.state === "connected", 10_000);
+    gw.uplink.drainEnabled = true;
+    gw.uplink.drain();
+    await waitFor("store.dropped event", () => sub.messages.find((m) => JSON.parse(m.payload).type === "store.dropped" && JSON.parse(m.payload).priority === "bulk"), 10_000);
+    await waitFor("all 20 critical events", () => sub.messages.filter((m) => JSON.parse(m.payload).type === "test.alarm").length === 20, 10_000);
+  }, 30_000);
 });
