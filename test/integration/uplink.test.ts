@@ -8,7 +8,7 @@ import { Gateway } from "../../app/gateway.ts";
 import { validateConfig } from "../../app/config/validate.ts";
 import { LogHub } from "../../app/core/logger.ts";
 import { boards } from "../../hw/boards/index.ts";
-import { collect, Mosquitto } from "../helpers/mosquitto.ts";
+import { collect, makeCerts, Mosquitto } from "../helpers/mosquitto.ts";
 import { freePort } from "../helpers/ports.ts";
 import { waitFor } from "../helpers/wait.ts";
 
@@ -140,5 +140,21 @@ describe("MQTT uplink", () => {
     gw.uplink.drain();
     await waitFor("store.dropped event", () => sub.messages.find((m) => JSON.parse(m.payload).type === "store.dropped" && JSON.parse(m.payload).priority === "bulk"), 10_000);
     await waitFor("all 20 critical events", () => sub.messages.filter((m) => JSON.parse(m.payload).type === "test.alarm").length === 20, 10_000);
+  }, 30_000);
+
+  test("mqtts:// with a CA from config; a server the CA did not sign is refused", async () => {
+    const certs = makeCerts(mkdtempSync(join(tmpdir(), "tls-")));
+    const broker = await new Mosquitto({ tls: certs }).start();
+    cleanups.push(() => broker.stop());
+    const gw = await gateway({ gateway: { id: "gw-tls" }, uplink: { mqtt: { url: broker.url, ca: certs.ca } } });
+    gw.outbox.addPoints("meter", [{ tag: "t", v: 1, ts: 1 }], "normal");
+    await waitFor("connected over TLS and drained", () => gw.uplink.status.state === "connected" && gw.outbox.stats().rows === 0, 10_000);
+    // Without our CA the server's certificate is not trusted: no connection, data stays.
+    const other = makeCerts(mkdtempSync(join(tmpdir(), "tls-")));
+    const gw2 = await gateway({ gateway: { id: "gw-tls2" }, uplink: { mqtt: { url: broker.url, ca: other.ca, reconnectMinMs: 100, reconnectMaxMs: 200 } } });
+    gw2.outbox.addPoints("meter", [{ tag: "t", v: 1, ts: 1 }], "normal");
+    await waitFor("certificate error reported", () => /certificate|self.signed|verify/i.test(gw2.uplink.status.lastError ?? ""), 10_000);
+    expect(gw2.uplink.status.state).not.toBe("connected");
+    expect(gw2.store.db.query("SELECT COUNT(*) n FROM outbox WHERE topic = 'meter'").get()).toEqual({ n: 1 });
   }, 30_000);
 });
