@@ -23,6 +23,9 @@ import { baseRoutes } from "./web/api.ts";
 import type { Board } from "../hw/boards/index.ts";
 import { VERSION } from "./version.ts";
 import { installModules } from "./modules.ts";
+import { CommandRouter } from "./mgmt/commands.ts";
+import { registerBuiltinCommands } from "./mgmt/builtin.ts";
+import { DesiredConfig } from "./mgmt/desired-config.ts";
 
 declare module "./core/bus.ts" {
   interface EventMap {
@@ -52,6 +55,7 @@ export class Gateway {
   readonly recorder: EventRecorder;
   readonly uplink: MqttUplink;
   readonly web: WebServer;
+  readonly commands: CommandRouter;
   readonly health = new Health();
   readonly metrics = new Metrics();
   readonly startedAt: number;
@@ -93,6 +97,12 @@ export class Gateway {
 
     this.uplink = new MqttUplink({ config: cfg, outbox: this.outbox, bus: this.bus, clock: this.clock, log: this.logs.for("uplink"), version: VERSION });
     this.outbox.onAdded(() => this.uplink.drain());
+    this.commands = new CommandRouter(this.uplink, this.logs.for("mgmt"));
+    registerBuiltinCommands({
+      router: this.commands, config: this.config, logs: this.logs, version: VERSION, now: () => this.clock.now(), startedAt: this.startedAt,
+      restart: (reason) => { log.warn("restarting", { reason }); void this.stop().finally(() => process.exit(0)); },
+    });
+    new DesiredConfig({ uplink: this.uplink, config: this.config, log: this.logs.for("mgmt"), now: () => this.clock.now() });
 
     const metricsReader = new SystemMetricsReader(opts.dataDir);
     const auth = new Auth({ kv: this.kv, provisionedHash: () => this.config.current.web.passwordHash, ttlSec: () => this.config.current.web.sessionTtl, now: () => this.clock.now() });

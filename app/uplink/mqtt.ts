@@ -175,8 +175,13 @@ export class MqttUplink {
 
   /** Publishes outside the outbox (command replies, reported config). Fire and forget. */
   publish(rel: string, payload: string | Buffer, opts: IClientPublishOptions = { qos: 1 }): boolean {
+    return this.publishTo(`${this.base}/${rel}`, payload, opts);
+  }
+
+  /** Publishes to a full topic (an MQTT 5 response-topic chosen by the requester). */
+  publishTo(topic: string, payload: string | Buffer, opts: IClientPublishOptions = { qos: 1 }): boolean {
     if (!this.client || this.status.state !== "connected") return false;
-    this.client.publish(rel.startsWith("/") ? rel.slice(1) : `${this.base}/${rel}`, payload, opts);
+    this.client.publish(topic, payload, opts);
     return true;
   }
 

@@ -39,6 +39,14 @@ describe("configuration", () => {
     expect(v.errors.map((e) => e.path).sort()).toEqual(["colour", "gateway.id", "log.level", "store.maxBytes", "uplink.mqtt.url"]);
   });
 
+  test("rules across keys: a password needs a username, cert and key go together", () => {
+    const v = validateConfig({ uplink: { mqtt: { password: "x", cert: "/c.pem" } } });
+    expect(!v.ok && v.errors).toEqual([
+      { path: "uplink.mqtt.username", reason: "required when a password is set (brokers refuse a password alone)" },
+      { path: "uplink.mqtt.key", reason: "client certificate and key go together" },
+    ]);
+  });
+
   test("YAML syntax errors and unreadable files are one clear line, never a stack trace", () => {
     const d = dir();
     writeFileSync(join(d, "bad.yaml"), "gateway: {id: [\n");
