@@ -39,7 +39,7 @@ describe("command line", () => {
 
 describe("HTTP API", () => {
   test("first boot, login, sessions, 401s, config round trip, health thresholds at run time, metrics", async () => {
-    const gw = new GatewayProcess({ config: { gateway: { id: "gw-api" }, uplink: { mqtt: { url: "mqtt://127.0.0.1:1", password: "broker-secret" } }, telemetry: { selfInterval: 0 } } });
+    const gw = new GatewayProcess({ config: { gateway: { id: "gw-api" }, uplink: { mqtt: { url: "mqtt://127.0.0.1:1", username: "box", password: "broker-secret" } }, telemetry: { selfInterval: 0 } } });
     cleanups.push(() => gw.kill());
     await gw.start();
     const api = (path: string, init: RequestInit = {}, cookie = "") =>

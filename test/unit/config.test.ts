@@ -75,7 +75,7 @@ describe("configuration", () => {
   });
 
   test("secrets are masked, and a masked value sent back keeps the stored secret", () => {
-    const v = validateConfig({ uplink: { mqtt: { password: "s3cret" } }, sip: { gb28181: { password: "cam-pass" } } });
+    const v = validateConfig({ uplink: { mqtt: { username: "box", password: "s3cret" } }, sip: { gb28181: { password: "cam-pass" } } });
     if (!v.ok) throw new Error("invalid");
     const shown = redact(v.config) as any;
     expect(shown.uplink.mqtt.password).toBe(MASK);
