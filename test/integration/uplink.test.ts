@@ -66,9 +66,9 @@ describe("MQTT uplink", () => {
     await waitFor("buffering again", () => gw.uplink.status.state === "buffering");
     gw.outbox.addPoints("meter", [{ tag: "normal", v: 1000, ts: 1 }], "normal");
     expect(gw.outbox.stats().rows).toBeGreaterThanOrEqual(1);
-    await broker.start();
     // The first subscriber was cut with the broker: listen afresh before the gateway drains.
     gw.uplink.drainEnabled = false;
+    await broker.start();
     const sub2 = await collect(broker.url, "gw/gw-outage/telemetry/#");
     cleanups.push(() => sub2.client.endAsync());
     await waitFor("reconnected", () => gw.uplink.status.state === "connected", 10_000);
