@@ -95,7 +95,8 @@ describe("store and forward with a real broker", () => {
       if (bySeq.has(seq)) expect(bySeq.get(seq)).toBe(key);
       bySeq.set(seq, key);
     }
-    await gw3.kill("SIGTERM");
+    expect(await gw3.kill("SIGTERM")).toBe(0);     // a clean stop exits 0 (systemd: not a failure)
+    expect(gw3.output).toContain("SIGTERM: stopping");
     expect(readCounter(gw1.dataDir).rows).toBe(0);
   }, 120_000);
 });
