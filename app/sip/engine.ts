@@ -70,6 +70,8 @@ export interface SipStats {
   received: number; sent: number; parseErrors: number; rejected: number; dropped: number;
   rateLimited: number; retransmissionsSent: number; retransmissionsAbsorbed: number; strayResponses: number;
   serverTransactions: number; clientTransactions: number; tcpConnections: number; timers: number;
+  /** Completed transactions ended before Timer J to bound memory under overload. */
+  lingerEvicted: number;
 }
 
 const KNOWN_METHODS = new Set(["INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "REGISTER", "INFO", "PRACK", "SUBSCRIBE", "NOTIFY", "UPDATE", "MESSAGE", "REFER", "PUBLISH"]);
@@ -218,6 +220,7 @@ export class SipEngine implements Service {
       retransmissionsSent: this.c.retransmissionsSent, retransmissionsAbsorbed: this.c.retransmissionsAbsorbed,
       strayResponses: this.c.strayResponses, serverTransactions: this.layer.servers.size,
       clientTransactions: this.layer.clients.size, tcpConnections: this.transport.tcp.connections, timers: this.timers.size,
+      lingerEvicted: this.layer.lingerEvicted,
     };
   }
 

@@ -245,3 +245,24 @@ describe("timer queue under churn", () => {
     expect(fired).toEqual([...fired].sort((a, b) => a - b));
   });
 });
+
+describe("lingering completed transactions", () => {
+  test("bounded: beyond maxLingering the oldest end early; the rest still absorb retransmissions", () => {
+    const { clock, sent, layer } = setup();
+    layer.maxLingering = 100;
+    const keys: string[] = [];
+    for (let i = 0; i < 250; i++) {
+      const req = request("MESSAGE", `z9hG4bKlinger${i}`);
+      const key = serverKey(req, topVia(req)!);
+      keys.push(key);
+      layer.createServer(key, req, src).respond(200);
+    }
+    expect(layer.servers.size).toBe(100);
+    expect(layer.lingerEvicted).toBe(150);
+    expect(layer.findServer(keys[0])).toBeUndefined();
+    layer.findServer(keys[249])!.retransmission();
+    expect(sent.length).toBe(251);
+    clock.advance(32_000);
+    expect(layer.servers.size).toBe(0);
+  });
+});

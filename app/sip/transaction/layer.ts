@@ -37,10 +37,29 @@ export class TransactionLayer {
   private readonly accepted = new Map<string, ServerTx>();
   serverCreated = 0;
   clientCreated = 0;
+  /** Completed non-INVITE transactions in completion order (FIFO for the memory bound). */
+  private lingering: CompletedTx[] = [];
+  private lingerHead = 0;
+  /** Most completed non-INVITE transactions kept for Timer J (about 1 KB each). */
+  maxLingering = 100_000;
+  lingerEvicted = 0;
 
   constructor(private readonly env: TxEnv) {
     env.linger = (key, bytes, source, ms, end) => {
-      if (this.servers.has(key)) this.servers.set(key, new CompletedTx(key, bytes, source, env, ms, end));
+      if (!this.servers.has(key)) return;
+      const c = new CompletedTx(key, bytes, source, env, ms, end);
+      this.servers.set(key, c);
+      // Bounded memory under overload: beyond maxLingering, the oldest completed transactions end early
+      // (a retransmission of one of those is then handled as a new request).
+      this.lingering.push(c);
+      while (this.lingering.length - this.lingerHead > this.maxLingering) {
+        const old = this.lingering[this.lingerHead++];
+        if (!old.ended) { old.terminate(); this.lingerEvicted++; }
+      }
+      if (this.lingerHead > 4096 && this.lingerHead * 2 > this.lingering.length) {
+        this.lingering = this.lingering.slice(this.lingerHead);
+        this.lingerHead = 0;
+      }
     };
     const terminated = env.terminated;
     env.terminated = (tx) => {
@@ -98,5 +117,7 @@ export class TransactionLayer {
     for (const t of [...this.servers.values()]) t.terminate();
     for (const t of [...this.clients.values()]) t.terminate();
     this.accepted.clear();
+    this.lingering = [];
+    this.lingerHead = 0;
   }
 }

@@ -180,10 +180,13 @@ export class CompletedTx {
   constructor(readonly key: string, private readonly bytes: Uint8Array, private readonly source: Source, private readonly env: TxEnv, ms: number, private readonly end: (() => void) | null) {
     this.timer = env.timers.schedule(ms, () => this.terminate()); // Timer J
   }
+  ended = false;
   retransmission(): void { this.env.retransmitted(); this.env.send(this.source, this.bytes); }
   ack(_ack: SipRequest): void {}
   cancelled(): boolean { return false; }
   terminate(): void {
+    if (this.ended) return;
+    this.ended = true;
     this.env.timers.cancel(this.timer);
     this.env.terminated({ key: this.key, kind: "server" });
     if (this.end) safe(this.end, this.env);

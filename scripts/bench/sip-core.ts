@@ -2,16 +2,16 @@
 // keepalive MESSAGEs over UDP to an engine that answers 200, at a fixed rate, reporting sipp's response
 // time distribution, the engine's CPU and RSS. Not part of `make test`. The machine may be shared:
 // say so when quoting figures.
-//   bun scripts/bench/sip-core/engine-bench.ts [rate=2000] [calls=40000]
+//   bun scripts/bench/sip-core.ts [rate=2000] [calls=40000]
 import { join } from "node:path";
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { SystemClock } from "../../../app/core/clock.ts";
-import { LogHub } from "../../../app/core/logger.ts";
-import { validateConfig } from "../../../app/config/validate.ts";
-import { SipEngine } from "../../../app/sip/engine.ts";
-import { parse, checkRequest } from "../../../app/sip/message/index.ts";
-import { freePort, freeUdpTcpPort } from "../../../test/helpers/ports.ts";
+import { SystemClock } from "../../app/core/clock.ts";
+import { LogHub } from "../../app/core/logger.ts";
+import { validateConfig } from "../../app/config/validate.ts";
+import { SipEngine } from "../../app/sip/engine.ts";
+import { parse, checkRequest } from "../../app/sip/message/index.ts";
+import { freePort, freeUdpTcpPort } from "../../test/helpers/ports.ts";
 
 const rate = Number(process.argv[2] ?? 2000);
 const calls = Number(process.argv[3] ?? 40000);
@@ -32,7 +32,7 @@ engine.onRequest("MESSAGE", (_req, tx) => { tx.respond(200); });
 await engine.start();
 const dir = mkdtempSync(join(tmpdir(), "sipbench-"));
 // sipp names its trace files after the scenario path: keep them in the temp dir.
-copyFileSync(join(import.meta.dir, "message.xml"), join(dir, "message.xml"));
+copyFileSync(join(import.meta.dir, "sip-core", "message.xml"), join(dir, "message.xml"));
 const cpu0 = process.cpuUsage();
 const w0 = performance.now();
 let peakRss = 0, peakTx = 0;
