@@ -266,3 +266,17 @@ describe("lingering completed transactions", () => {
     expect(layer.servers.size).toBe(0);
   });
 });
+
+describe("transactions a user forgets", () => {
+  test("a non-INVITE request never answered gets 408 at 64*T1 and the transaction ends", () => {
+    const { clock, sent, layer } = setup();
+    const req = request("MESSAGE", "z9hG4bKforgot");
+    layer.createServer(serverKey(req, topVia(req)!), req, src);
+    clock.advance(31_999);
+    expect(sent.length).toBe(0);
+    clock.advance(1);
+    expect(sent[0].text.startsWith("SIP/2.0 408")).toBe(true);
+    clock.advance(32_000);
+    expect(layer.servers.size).toBe(0);
+  });
+});

@@ -57,6 +57,14 @@ export class ServerTx implements ServerTransaction {
     this.tv = timerValues(env.timerConfig, source.transport !== "udp");
     // RFC 3261 17.2.1: 100 Trying unless the user answers within 200 ms.
     if (this.isInvite) this.timer = env.timers.schedule(200, () => { this.timer = null; if (!this.last) this.respond(100); });
+    // A user that never answers must not leak the transaction: after 64*T1 (non-INVITE; the client has
+    // given up by then) or 3 minutes (INVITE, like Timer C), answer 408 ourselves.
+    this.timeoutTimer = env.timers.schedule(this.isInvite ? 180_000 : this.tv.timeout, () => {
+      this.timeoutTimer = null;
+      if (this.finalResponse || this.state === "terminated") return;
+      env.log.warn("request never answered by its handler; sending 408", { method: request.method, callId: request.headers.get("call-id") });
+      this.respond(408);
+    });
   }
 
   respond(status: number, reason?: string, opts: BodyOptions = {}): SipResponse {
@@ -78,6 +86,8 @@ export class ServerTx implements ServerTransaction {
     this.finalResponse = res;
     this.env.timers.cancel(this.timer);
     this.timer = null;
+    this.env.timers.cancel(this.timeoutTimer);
+    this.timeoutTimer = null;
     if (!this.isInvite) {
       // Completed until Timer J. The layer keeps just the response bytes for retransmitted requests,
       // so thousands of lingering transactions cost a few hundred bytes each, not a parsed request.
