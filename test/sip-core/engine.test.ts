@@ -214,3 +214,21 @@ describe("client transactions through the engine", () => {
     expect(tx.outcome).toBe("transport-error");
   });
 });
+
+describe("resending a request object", () => {
+  test("the second send replaces our Via (new branch) instead of stacking a second one", async () => {
+    const { engine, peer } = await setup({ timers: { t1Ms: 5, t2Ms: 20, t4Ms: 20 } });
+    const req = engine.createRequest({ method: "REGISTER", uri: `sip:127.0.0.1:${peer.port}`, from: "<sip:gw@127.0.0.1>", to: "<sip:gw@127.0.0.1>" });
+    const a = engine.sendRequest(req, { transport: "udp", host: "127.0.0.1", port: peer.port });
+    const [first] = await peer.waitFor(1);
+    peer.send(serialize(makeResponse(first as SipRequest, 401)), engine.localAddress().port);
+    expect((await a.final).status).toBe(401);
+    req.headers.set("CSeq", "2 REGISTER");
+    req.headers.add("Authorization", 'Digest username="gw"');
+    engine.sendRequest(req, { transport: "udp", host: "127.0.0.1", port: peer.port });
+    await waitFor("second REGISTER", () => peer.received.some((m) => m.headers.get("cseq") === "2 REGISTER"), 2000, 5);
+    const second = peer.received.find((m) => m.headers.get("cseq") === "2 REGISTER")!;
+    expect(second.headers.getAll("via").length).toBe(1);
+    expect(topVia(second)!.params.get("branch")).not.toBe(topVia(first)!.params.get("branch"));
+  });
+});
