@@ -232,3 +232,22 @@ describe("resending a request object", () => {
     expect(topVia(second)!.params.get("branch")).not.toBe(topVia(first)!.params.get("branch"));
   });
 });
+
+describe("building a response to edit", () => {
+  test("tx.response() carries the transaction's To tag; tx.send() sends it", async () => {
+    const { engine, port, peer } = await setup();
+    engine.onRequest("SUBSCRIBE", (_req, tx) => {
+      const prov = tx.respond(180);
+      const res = tx.response(202);
+      res.headers.add("Expires", "600");
+      expect(res.headers.get("to")).toBe(prov.headers.get("to"));
+      tx.send(res);
+    });
+    peer.send(options(port, peer.port).replace(/OPTIONS/g, "SUBSCRIBE"), port);
+    const [a, b] = await peer.waitFor(2);
+    expect(a.kind === "response" && a.status).toBe(180);
+    expect(b.kind === "response" && b.status).toBe(202);
+    expect(b.headers.get("expires")).toBe("600");
+    expect(b.headers.get("to")).toBe(a.headers.get("to"));
+  });
+});
