@@ -80,7 +80,7 @@ describe(`fuzz (seed ${SEED})`, () => {
     }
     const f = new StreamFramer(65535);
     for (let i = 0; i < 2_000; i++) { const r = f.push(sample()); if (r.error) expect(typeof r.error).toBe("string"); }
-   }, 30_000);
+  }, 30_000);
 
   const eng = startEngine({ rateLimit: { perSecond: 0 } });
   afterAll(async () => (await eng).stop());
