@@ -31,7 +31,8 @@ export class TimerQueue {
     // Rebuild when mostly tombstones, so memory follows the live count.
     if (this.dead > 1024 && this.dead > this.heap.length / 2) {
       this.heap = this.heap.filter((x) => !x.cancelled);
-      this.heap.sort((x, y) => x.at - y.at || x.seq - y.seq); // a sorted array is a valid heap
+      // Bottom-up heap construction: O(n), so compacting 100k timers is no pause worth noticing.
+      for (let i = (this.heap.length >> 1) - 1; i >= 0; i--) this.down(i);
       this.dead = 0;
     }
   }
@@ -72,7 +73,7 @@ export class TimerQueue {
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (!less(a[i], a[p])) break;
-      [a[i], a[p]] = [a[p], a[i]];
+      const t = a[i]; a[i] = a[p]; a[p] = t;
       i = p;
     }
   }
@@ -82,20 +83,21 @@ export class TimerQueue {
     if (!a.length) return undefined;
     const top = a[0];
     const last = a.pop()!;
-    if (a.length) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1, r = l + 1;
-        let m = i;
-        if (l < a.length && less(a[l], a[m])) m = l;
-        if (r < a.length && less(a[r], a[m])) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m], a[i]];
-        i = m;
-      }
-    }
+    if (a.length) { a[0] = last; this.down(0); }
     return top;
+  }
+
+  private down(i: number): void {
+    const a = this.heap;
+    for (;;) {
+      const l = 2 * i + 1, r = l + 1;
+      let m = i;
+      if (l < a.length && less(a[l], a[m])) m = l;
+      if (r < a.length && less(a[r], a[m])) m = r;
+      if (m === i) return;
+      const t = a[i]; a[i] = a[m]; a[m] = t;
+      i = m;
+    }
   }
 }
 
