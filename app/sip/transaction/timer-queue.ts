@@ -5,6 +5,8 @@ import type { Clock, TimerId } from "../../core/clock.ts";
 
 export interface TimerHandle { at: number; fn: () => void; cancelled: boolean; seq: number }
 
+const NOOP = () => {};
+
 export class TimerQueue {
   private heap: TimerHandle[] = [];
   private armedAt = Infinity;
@@ -27,6 +29,7 @@ export class TimerQueue {
   cancel(h: TimerHandle | null | undefined): void {
     if (!h || h.cancelled) return;
     h.cancelled = true;
+    h.fn = NOOP; // a tombstone must not keep its closure (and the transaction in it) alive
     this.dead++;
     // Rebuild when mostly tombstones, so memory follows the live count.
     if (this.dead > 1024 && this.dead > this.heap.length / 2) {
@@ -61,7 +64,9 @@ export class TimerQueue {
       const h = this.pop()!;
       if (h.cancelled) { this.dead--; continue; }
       h.cancelled = true; // fired: a later cancel() is a no-op
-      try { h.fn(); } catch (e) { this.onError(e); }
+      const fn = h.fn;
+      h.fn = NOOP;
+      try { fn(); } catch (e) { this.onError(e); }
     }
     this.arm();
   }
