@@ -4,6 +4,7 @@
 #
 #   sh install.sh [install] [--root DIR] [--board NAME] [--no-start] [--health-timeout SECONDS]
 #   sh install.sh rollback  [--root DIR] [--reason TEXT]
+#   sh install.sh apply BUNDLE.tar [--root DIR] [--health-timeout SECONDS]   (what gateway-update.service runs)
 #   sh install.sh status    [--root DIR]
 #
 # Release layout (the same for first install, updates and rollbacks):
@@ -14,7 +15,8 @@
 #   /etc/gateway/gateway.yaml                   the box's config: written only when absent, never replaced
 #   /etc/gateway/gateway.env                    GATEWAY_BOARD=… (--board)
 #   /var/lib/gateway/                           data (SQLite store); outside releases, survives everything
-#   /etc/systemd/system/gateway.service, gateway-rollback.service, multi-user.target.wants/ link
+#   /etc/systemd/system/gateway.service, gateway-rollback.service, gateway-update.{path,service},
+#                                               and their multi-user.target.wants/ links
 #   /etc/sysusers.d/gateway.conf, /etc/tmpfiles.d/gateway.conf   user `gateway`, groups, directory owners
 #
 # --root DIR installs into a mounted root file system (an SD card image): nothing is run there;
@@ -23,25 +25,27 @@
 # The release folder name carries the commit because development builds share a version number.
 set -eu
 
-ACTION=install ROOT="" BOARD="" START=1 HEALTH_TIMEOUT=0 REASON=manual
+ACTION=install ROOT="" BOARD="" START=1 HEALTH_TIMEOUT=0 REASON=manual APPLY_FILE=""
 die() { echo "install.sh: $*" >&2; exit 1; }
 say() { echo "install.sh: $*"; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
     install|rollback|status) ACTION=$1 ;;
+    apply) ACTION=apply; [ $# -ge 2 ] || die "apply needs a bundle file"; APPLY_FILE=$2; shift ;;
     --root) [ $# -ge 2 ] || die "--root needs a directory"; ROOT=${2%/}; shift ;;
     --board) [ $# -ge 2 ] || die "--board needs a name"; BOARD=$2; shift ;;
     --no-start) START=0 ;;
     --health-timeout) [ $# -ge 2 ] || die "--health-timeout needs seconds"; HEALTH_TIMEOUT=$2; shift ;;
     --reason) [ $# -ge 2 ] || die "--reason needs text"; REASON=$2; shift ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "install.sh: unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
 
 HERE=$(cd "$(dirname "$0")" && pwd)
+UNITS="gateway.service gateway-rollback.service gateway-update.path gateway-update.service"
 BASE=$ROOT/opt/gateway
 if [ -n "$ROOT" ]; then
   [ -d "$ROOT" ] || die "--root $ROOT is not a directory"
@@ -127,9 +131,11 @@ SYSUSERS
 d /etc/gateway 0750 gateway gateway -
 z /etc/gateway/gateway.yaml 0640 gateway gateway -
 d /var/lib/gateway 0750 gateway gateway -
+d /var/lib/gateway/update 0750 gateway gateway -
 TMPFILES
-  cp "$HERE/gateway.service" "$HERE/gateway-rollback.service" "$ROOT/etc/systemd/system/"
+  for u in $UNITS; do cp "$HERE/$u" "$ROOT/etc/systemd/system/"; done
   ln -sfn ../gateway.service "$ROOT/etc/systemd/system/multi-user.target.wants/gateway.service"
+  ln -sfn ../gateway-update.path "$ROOT/etc/systemd/system/multi-user.target.wants/gateway-update.path"
   ln -sfn /opt/gateway/current/gateway "$ROOT/usr/local/bin/gateway"
 }
 
@@ -142,12 +148,12 @@ create_user_live() {
     for g in dialout gpio; do usermod -aG "$g" gateway 2>/dev/null || addgroup gateway "$g"; done
   fi
   if command -v systemd-tmpfiles >/dev/null 2>&1; then systemd-tmpfiles --create /etc/tmpfiles.d/gateway.conf
-  else chown -R gateway:gateway /etc/gateway /var/lib/gateway; chmod 0750 /etc/gateway /var/lib/gateway; fi
+  else mkdir -p /var/lib/gateway/update; chown -R gateway:gateway /etc/gateway /var/lib/gateway; chmod 0750 /etc/gateway /var/lib/gateway; fi
 }
 
 install_release() {
   cd "$HERE"
-  for f in gateway gateway.service gateway-rollback.service gateway.yaml install.sh manifest.json manifest.sig SHA256SUMS; do
+  for f in gateway $UNITS gateway.yaml install.sh manifest.json manifest.sig SHA256SUMS; do
     [ -f "$f" ] || die "missing file in bundle: $f"
   done
   # Transfer/extraction integrity. The signature was checked on the whole bundle before unpacking
@@ -168,7 +174,7 @@ install_release() {
   if [ ! -d "$BASE/releases/$name" ]; then
     stage="$BASE/releases/.staging-$$"
     rm -rf "$stage"; mkdir -p "$stage"
-    cp gateway gateway.service gateway-rollback.service gateway.yaml install.sh manifest.json manifest.sig SHA256SUMS "$stage/"
+    cp gateway $UNITS gateway.yaml install.sh manifest.json manifest.sig SHA256SUMS "$stage/"
     [ -f keepalived.conf.example ] && cp keepalived.conf.example "$stage/"
     chmod 0755 "$stage/gateway" "$stage/install.sh"
     sync 2>/dev/null || true
@@ -202,7 +208,8 @@ install_release() {
 
   if [ "$SYSTEMD" -eq 1 ]; then
     systemctl daemon-reload
-    systemctl enable gateway.service >/dev/null 2>&1 || true
+    systemctl enable gateway.service gateway-update.path >/dev/null 2>&1 || true
+    systemctl start gateway-update.path >/dev/null 2>&1 || true
     if [ "$START" -eq 1 ]; then
       restart_service
       say "gateway.service restarted; follow it with: journalctl -u gateway -f"
@@ -218,8 +225,36 @@ install_release() {
   fi
 }
 
+# apply: the update path. The bundle is checked by the RUNNING release's executable (the key it was
+# built to trust, this machine's arch) before its own install.sh is run; the result goes beside it as
+# result.json; the bundle is always removed so gateway-update.path does not fire again.
+apply_bundle() {
+  f=$APPLY_FILE
+  rdir=$(dirname "$f")
+  result() { # result OK MESSAGE
+    msg=$(printf '%s' "$2" | tr -d '"\\' | tr '\n' ' ')
+    printf '{"ok":%s,"release":"%s","message":"%s","ts":"%s"}\n' "$1" "$(release_of current)" "$msg" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$rdir/result.json.tmp"
+    mv -f "$rdir/result.json.tmp" "$rdir/result.json"
+  }
+  [ -f "$f" ] || die "apply: $f does not exist"
+  if ! out=$("$BASE/current/gateway" verify-bundle "$f" 2>&1); then
+    rm -f "$f"; result false "rejected: $out"; die "apply: rejected: $out"
+  fi
+  work=$(mktemp -d)
+  if ! tar -xf "$f" -C "$work" 2>/dev/null; then rm -rf "$work" "$f"; result false "cannot unpack $f"; die "apply: cannot unpack $f"; fi
+  rm -f "$f"
+  set -- install --health-timeout "$HEALTH_TIMEOUT"
+  [ -n "$ROOT" ] && set -- "$@" --root "$ROOT"
+  if out=$(sh "$work/install.sh" "$@" 2>&1); then rc=0; else rc=$?; fi
+  rm -rf "$work"
+  echo "$out"
+  if [ "$rc" -eq 0 ]; then result true "installed"; else result false "$(echo "$out" | tail -n 1)"; fi
+  return "$rc"
+}
+
 case "$ACTION" in
   install) install_release ;;
+  apply) apply_bundle ;;
   rollback) rollback ;;
   status) status ;;
 esac

@@ -15,6 +15,7 @@ export const DIST = join(ROOT, "dist");
 export const EXE_ARM64 = join(DIST, "gateway-linux-arm64");
 export const EXE_X64 = join(DIST, "gateway-linux-x64");
 export const BUNDLE_ARM64 = join(DIST, `gateway-${VERSION}-linux-arm64.tar`);
+export const BUNDLE_X64 = join(DIST, `gateway-${VERSION}-linux-x64.tar`);
 export const QEMU = ["qemu-aarch64", "-cpu", "cortex-a53", "-L", "/usr/aarch64-linux-gnu"];
 
 function newest(path: string): number {
@@ -29,7 +30,7 @@ let built: Promise<void> | null = null;
 /** Runs `bun firmware/build.ts` unless dist/ already holds artifacts newer than all sources. */
 export function ensureFirmware(): Promise<void> {
   built ??= (async () => {
-    const outputs = [EXE_ARM64, EXE_X64, BUNDLE_ARM64];
+    const outputs = [EXE_ARM64, EXE_X64, BUNDLE_ARM64, BUNDLE_X64];
     const sources = Math.max(...["app", "hw", "firmware", "package.json", "package-lock.json"].map((p) => newest(join(ROOT, p))));
     if (outputs.every((o) => existsSync(o) && statSync(o).mtimeMs > sources)) return;
     const p = Bun.spawn([process.execPath, "firmware/build.ts"], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });

@@ -2,10 +2,11 @@
 // layout, config kept across installs, previous/current switching, rollback, pruning. Small bundles
 // with a stand-in executable keep this fast; the last test flashes the real arm64 bundle.
 import { beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../helpers/gateway-process.ts";
-import { BUNDLE_ARM64, ensureFirmware, smallBundle, tempDir, testKey } from "./firmware.ts";
+import { signingKey } from "../../firmware/keys.ts";
+import { BUNDLE_ARM64, BUNDLE_X64, ensureFirmware, smallBundle, tempDir, testKey } from "./firmware.ts";
 
 const key = testKey();
 
@@ -36,6 +37,8 @@ describe("install.sh --root", () => {
     expect(readFileSync(join(root, "etc/gateway/gateway.env"), "utf8")).toBe("GATEWAY_BOARD=sim\n");
     expect(readFileSync(join(root, "etc/systemd/system/gateway.service"), "utf8")).toContain("ExecStart=/opt/gateway/current/gateway run");
     expect(readlinkSync(join(root, "etc/systemd/system/multi-user.target.wants/gateway.service"))).toBe("../gateway.service");
+    expect(readlinkSync(join(root, "etc/systemd/system/multi-user.target.wants/gateway-update.path"))).toBe("../gateway-update.path");
+    for (const u of ["gateway-rollback.service", "gateway-update.path", "gateway-update.service"]) expect(existsSync(join(root, "etc/systemd/system", u))).toBe(true);
     expect(readlinkSync(join(root, "usr/local/bin/gateway"))).toBe("/opt/gateway/current/gateway");
     expect(readFileSync(join(root, "etc/sysusers.d/gateway.conf"), "utf8")).toContain("m gateway gpio");
     expect(readFileSync(join(root, "etc/tmpfiles.d/gateway.conf"), "utf8")).toContain("d /var/lib/gateway 0750 gateway gateway");
@@ -125,5 +128,47 @@ describe("scripts/flash --root with the real arm64 bundle", () => {
     expect(r.out).toContain("hash mismatch: gateway");
     expect(r.out).toContain("nothing was installed");
     expect(existsSync(join(root, "opt"))).toBe(false);
+  });
+});
+
+describe("install.sh apply (the update path) with the real x64 release installed", () => {
+  beforeAll(() => ensureFirmware(), 240_000);
+
+  function installed(): string {
+    const root = tempDir("root-");
+    const r = install(BUNDLE_X64, root);
+    expect(r.code, r.out).toBe(0);
+    mkdirSync(join(root, "var/lib/gateway/update"), { recursive: true });
+    return root;
+  }
+  const apply = (root: string, file: string) => sh(["sh", join(root, "opt/gateway/current/install.sh"), "apply", file, "--root", root]);
+
+  test("a bundle signed with the key the running release trusts is installed; result.json says so", () => {
+    const root = installed();
+    const before = link(root, "current");
+    const drop = join(root, "var/lib/gateway/update/bundle.tar");
+    // Same development key the build embedded in the running executable; a stand-in x64 executable.
+    renameSync(smallBundle({ key: signingKey(), arch: "x64", commit: "eeeeeeeeeeee", version: "9.9.9" }), drop);
+    const r = apply(root, drop);
+    expect(r.code, r.out).toBe(0);
+    expect(link(root, "current")).toBe("releases/9.9.9-eeeeeeeeeeee");
+    expect(link(root, "previous")).toBe(before);
+    expect(existsSync(drop)).toBe(false);
+    expect(JSON.parse(readFileSync(join(root, "var/lib/gateway/update/result.json"), "utf8"))).toMatchObject({ ok: true, release: "9.9.9-eeeeeeeeeeee" });
+  });
+
+  test("a bundle signed with another key is rejected by the running release, removed, and nothing changes", () => {
+    const root = installed();
+    const before = link(root, "current");
+    const drop = join(root, "var/lib/gateway/update/bundle.tar");
+    renameSync(smallBundle({ key: testKey(), arch: "x64", commit: "ffffffffffff" }), drop);
+    const r = apply(root, drop);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain("bad signature");
+    expect(link(root, "current")).toBe(before);
+    expect(existsSync(drop)).toBe(false);
+    const res = JSON.parse(readFileSync(join(root, "var/lib/gateway/update/result.json"), "utf8"));
+    expect(res).toMatchObject({ ok: false, release: before.replace("releases/", "") });
+    expect(res.message).toContain("bad signature");
   });
 });
