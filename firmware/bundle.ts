@@ -17,6 +17,8 @@ export const PAYLOAD: [string, string, number][] = [
   ["gateway-rollback.service", join(HERE, "gateway-rollback.service"), 0o644],
   ["gateway-update.path", join(HERE, "gateway-update.path"), 0o644],
   ["gateway-update.service", join(HERE, "gateway-update.service"), 0o644],
+  ["gateway-reboot.path", join(HERE, "gateway-reboot.path"), 0o644],
+  ["gateway-reboot.service", join(HERE, "gateway-reboot.service"), 0o644],
   ["gateway.yaml", join(HERE, "gateway.yaml"), 0o644],
   ["install.sh", join(HERE, "install.sh"), 0o755],
   ["keepalived.conf.example", join(HERE, "keepalived.conf.example"), 0o644],

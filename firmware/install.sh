@@ -15,7 +15,7 @@
 #   /etc/gateway/gateway.yaml                   the box's config: written only when absent, never replaced
 #   /etc/gateway/gateway.env                    GATEWAY_BOARD=… (--board)
 #   /var/lib/gateway/                           data (SQLite store); outside releases, survives everything
-#   /etc/systemd/system/gateway.service, gateway-rollback.service, gateway-update.{path,service},
+#   /etc/systemd/system/gateway.service, gateway-rollback.service, gateway-{update,reboot}.{path,service},
 #                                               and their multi-user.target.wants/ links
 #   /etc/sysusers.d/gateway.conf, /etc/tmpfiles.d/gateway.conf   user `gateway`, groups, directory owners
 #
@@ -45,7 +45,7 @@ while [ $# -gt 0 ]; do
 done
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-UNITS="gateway.service gateway-rollback.service gateway-update.path gateway-update.service"
+UNITS="gateway.service gateway-rollback.service gateway-update.path gateway-update.service gateway-reboot.path gateway-reboot.service"
 BASE=$ROOT/opt/gateway
 if [ -n "$ROOT" ]; then
   [ -d "$ROOT" ] || die "--root $ROOT is not a directory"
@@ -127,15 +127,18 @@ m gateway dialout
 m gateway gpio
 SYSUSERS
   # tmpfiles.d(5): config and data directories owned by the service user (applied at every boot).
+  # "Z" (recursive) rather than "z" on gateway.yaml: on first boot the file is still root's inside a
+  # gateway-owned directory, which tmpfiles refuses to follow as an unsafe path transition.
   cat > "$ROOT/etc/tmpfiles.d/gateway.conf" <<'TMPFILES'
 d /etc/gateway 0750 gateway gateway -
-z /etc/gateway/gateway.yaml 0640 gateway gateway -
+Z /etc/gateway - gateway gateway -
 d /var/lib/gateway 0750 gateway gateway -
 d /var/lib/gateway/update 0750 gateway gateway -
 TMPFILES
   for u in $UNITS; do cp "$HERE/$u" "$ROOT/etc/systemd/system/"; done
   ln -sfn ../gateway.service "$ROOT/etc/systemd/system/multi-user.target.wants/gateway.service"
   ln -sfn ../gateway-update.path "$ROOT/etc/systemd/system/multi-user.target.wants/gateway-update.path"
+  ln -sfn ../gateway-reboot.path "$ROOT/etc/systemd/system/multi-user.target.wants/gateway-reboot.path"
   ln -sfn /opt/gateway/current/gateway "$ROOT/usr/local/bin/gateway"
 }
 
@@ -208,8 +211,8 @@ install_release() {
 
   if [ "$SYSTEMD" -eq 1 ]; then
     systemctl daemon-reload
-    systemctl enable gateway.service gateway-update.path >/dev/null 2>&1 || true
-    systemctl start gateway-update.path >/dev/null 2>&1 || true
+    systemctl enable gateway.service gateway-update.path gateway-reboot.path >/dev/null 2>&1 || true
+    systemctl start gateway-update.path gateway-reboot.path >/dev/null 2>&1 || true
     if [ "$START" -eq 1 ]; then
       restart_service
       say "gateway.service restarted; follow it with: journalctl -u gateway -f"

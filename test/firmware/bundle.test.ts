@@ -40,7 +40,7 @@ describe("bundle verification", () => {
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.manifest).toMatchObject({ version: "9.9.9", commit: "0123456789ab", arch: "arm64", keyId: key.id });
-    expect(r.manifest.files.map((f) => f.path)).toEqual(["gateway", "gateway.service", "gateway-rollback.service", "gateway-update.path", "gateway-update.service", "gateway.yaml", "install.sh", "keepalived.conf.example", "SHA256SUMS"]);
+    expect(r.manifest.files.map((f) => f.path)).toEqual(["gateway", "gateway.service", "gateway-rollback.service", "gateway-update.path", "gateway-update.service", "gateway-reboot.path", "gateway-reboot.service", "gateway.yaml", "install.sh", "keepalived.conf.example", "SHA256SUMS"]);
   });
 
   test("one byte changed in the executable: hash mismatch", () => {
