@@ -11,7 +11,7 @@
 // The signing key: --key FILE or GATEWAY_SIGNING_KEY=FILE; otherwise the development key in .keys/.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
-import { join, relative } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { parseCli } from "../app/cli.ts";
 import type { Arch } from "../app/firmware/manifest.ts";
 import { writeBundle } from "./bundle.ts";
@@ -91,14 +91,15 @@ function main(): number {
   const archFlag = typeof cli.flags.arch === "string" ? cli.flags.arch : "all";
   const arches: Arch[] = archFlag === "all" ? ["arm64", "x64"] : archFlag === "arm64" || archFlag === "x64" ? [archFlag] : [];
   if (!arches.length) { console.error(`unknown --arch ${archFlag} (arm64, x64, all)`); return 2; }
-  const out = join(ROOT, typeof cli.flags.out === "string" ? cli.flags.out : "dist");
+  const out = resolve(ROOT, typeof cli.flags.out === "string" ? cli.flags.out : "dist");
   const keyPath = typeof cli.flags.key === "string" ? cli.flags.key : process.env.GATEWAY_SIGNING_KEY || undefined;
   if (Bun.version !== toolchainVersion()) { console.error(`bun ${Bun.version} runs this build but package.json pins ${toolchainVersion()}; use node_modules/.bin/bun`); return 1; }
 
   const version: string = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version;
   const commit = commitId();
   const created = Number(process.env.SOURCE_DATE_EPOCH || git(["log", "-1", "--format=%ct"]) || 0);
-  const key = signingKey(keyPath);
+  let key: ReturnType<typeof signingKey>;
+  try { key = signingKey(keyPath); } catch (e) { console.error(`firmware build failed: ${(e as Error).message}`); return 1; }
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, "bundle-key.pub"), key.publicPem);
   console.log(`firmware ${version} (${commit}), bun ${Bun.version}, signing key ${key.id} from ${key.source}`);
