@@ -38,6 +38,16 @@ describe("make firmware with a release key", () => {
     expect(readFileSync(join(out, "bundle-key.pub"), "utf8")).toContain("BEGIN PUBLIC KEY");
   }, 240_000);
 
+  test("the build is reproducible: two builds of the same tree give the same executable and bundle bytes", () => {
+    const outs = [tempDir("repro-"), tempDir("repro-")];
+    for (const out of outs) {
+      const b = Bun.spawnSync([process.execPath, "firmware/build.ts", "--arch", "x64", "--out", out], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+      expect(b.exitCode, b.stderr.toString()).toBe(0);
+    }
+    const sha = (p: string) => new Bun.CryptoHasher("sha256").update(readFileSync(p)).digest("hex");
+    for (const f of ["gateway-linux-x64", `gateway-${VERSION}-linux-x64.tar`]) expect(sha(join(outs[0], f))).toBe(sha(join(outs[1], f)));
+  }, 120_000);
+
   test("a missing release key fails the build with a clear message", () => {
     const b = Bun.spawnSync([process.execPath, "firmware/build.ts", "--arch", "x64", "--out", tempDir("release-"), "--key", "/nonexistent/release.pem"], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
     expect(b.exitCode).not.toBe(0);
