@@ -52,5 +52,5 @@ describe("make firmware with a release key", () => {
     const b = Bun.spawnSync([process.execPath, "firmware/build.ts", "--arch", "x64", "--out", tempDir("release-"), "--key", "/nonexistent/release.pem"], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
     expect(b.exitCode).not.toBe(0);
     expect(b.stderr.toString()).toContain("signing key /nonexistent/release.pem does not exist");
-  });
+  }, 30_000);
 });

@@ -41,35 +41,35 @@ describe("bundle verification", () => {
     if (!r.ok) return;
     expect(r.manifest).toMatchObject({ version: "9.9.9", commit: "0123456789ab", arch: "arm64", keyId: key.id });
     expect(r.manifest.files.map((f) => f.path)).toEqual(["gateway", "gateway.service", "gateway-rollback.service", "gateway-update.path", "gateway-update.service", "gateway-reboot.path", "gateway-reboot.service", "gateway.yaml", "install.sh", "keepalived.conf.example", "SHA256SUMS"]);
-  });
+  }, 30_000);
 
   test("one byte changed in the executable: hash mismatch", () => {
     const r = verifyBundle(tampered("gateway", 2000, new Uint8Array([0x55])), { key: key.publicKey, arch: "arm64" });
     expect(r).toEqual({ ok: false, reason: expect.stringContaining("hash mismatch: gateway") });
-  });
+  }, 30_000);
 
   test("a changed manifest (version edited): bad signature", () => {
     const text = new TextDecoder().decode(readMember(bundle, member(bundle, "manifest.json")));
     const at = text.indexOf('"9.9.9"') + 1;
     const r = verifyBundle(tampered("manifest.json", at, new TextEncoder().encode("9.9.8")), { key: key.publicKey, arch: "arm64" });
     expect(r).toEqual({ ok: false, reason: expect.stringContaining("bad signature") });
-  });
+  }, 30_000);
 
   test("signed with another key: bad signature", () => {
     const r = verifyBundle(bundle, { key: testKey().publicKey, arch: "arm64" });
     expect(r).toEqual({ ok: false, reason: expect.stringContaining("bad signature") });
-  });
+  }, 30_000);
 
   test("built for another arch than the machine: wrong arch", () => {
     const r = verifyBundle(bundle, { key: key.publicKey, arch: "x64" });
     expect(r).toEqual({ ok: false, reason: "wrong arch: bundle is for linux-arm64, expected linux-x64" });
-  });
+  }, 30_000);
 
   test("manifest says arm64 but the executable is x86-64: wrong arch", () => {
     const b = smallBundle({ key, arch: "arm64", exeArch: "x64" });
     const r = verifyBundle(b, { key: key.publicKey, arch: "arm64" });
     expect(r).toEqual({ ok: false, reason: "wrong arch: the executable is x64, the manifest says arm64" });
-  });
+  }, 30_000);
 
   test("missing signature, manifest or listed file; extra unsigned file; not a tar", () => {
     const v = (p: string) => verifyBundle(p, { key: key.publicKey, arch: "arm64" });
@@ -81,13 +81,13 @@ describe("bundle verification", () => {
     writeFileSync(junk, "this is not a tar archive at all".repeat(40));
     expect(v(junk)).toMatchObject({ ok: false, reason: expect.stringContaining("not a valid tar archive") });
     expect(v(join(tempDir(), "absent.tar"))).toMatchObject({ ok: false, reason: expect.stringContaining("missing file") });
-  });
+  }, 30_000);
 
   test("truncated bundle is rejected, not crashed on", () => {
     const cut = join(tempDir(), "cut.tar");
     writeFileSync(cut, readFileSync(bundle).subarray(0, 3000));
     expect(verifyBundle(cut, { key: key.publicKey, arch: "arm64" })).toMatchObject({ ok: false, reason: expect.stringContaining("truncated") });
-  });
+  }, 30_000);
 });
 
 describe("tar format", () => {
@@ -96,7 +96,7 @@ describe("tar format", () => {
     const r = Bun.spawnSync(["tar", "-xf", bundle, "-C", dir]);
     expect(r.exitCode).toBe(0);
     for (const m of readTarIndex(bundle)) expect(readFileSync(join(dir, m.name))).toEqual(Buffer.from(readMember(bundle, m)));
-  });
+  }, 30_000);
 
   test("a bundle repacked with GNU tar (./ prefixes, directory entry) still verifies", () => {
     const dir = tempDir();
@@ -105,5 +105,5 @@ describe("tar format", () => {
     const repacked = join(dir, "repacked.tar");
     expect(Bun.spawnSync(["tar", "-cf", repacked, "-C", join(dir, "x"), "."]).exitCode).toBe(0);
     expect(verifyBundle(repacked, { key: key.publicKey, arch: "arm64" }).ok).toBe(true);
-  });
+  }, 30_000);
 });

@@ -68,7 +68,7 @@ describe.skipIf(!canRun)("scripts/flash --ssh (stand-in box: this machine in a m
     expect(log).toContain("verify-bundle /var/tmp/gateway-bundle-");
     // This machine was not touched.
     expect(existsSync("/opt/gateway")).toBe(false);
-  });
+  }, 30_000);
 
   test("a box of another architecture is refused before anything is copied", () => {
     const { box, env } = fakeBox();
@@ -77,5 +77,5 @@ describe.skipIf(!canRun)("scripts/flash --ssh (stand-in box: this machine in a m
     expect(r.out).toContain("wrong arch: bundle is for linux-x64, expected linux-arm64");
     expect(existsSync(join(box, "ssh.log"))).toBe(false);
     expect(readdirSync(join(box, "opt"))).toEqual([]);
-  });
+  }, 30_000);
 });

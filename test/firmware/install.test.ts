@@ -43,7 +43,7 @@ describe("install.sh --root", () => {
     expect(readFileSync(join(root, "etc/sysusers.d/gateway.conf"), "utf8")).toContain("m gateway gpio");
     expect(readFileSync(join(root, "etc/tmpfiles.d/gateway.conf"), "utf8")).toContain("d /var/lib/gateway 0750 gateway gateway");
     expect(existsSync(join(root, "var/lib/gateway"))).toBe(true);
-  });
+  }, 30_000);
 
   test("an update keeps the box's config, moves current to previous; rollback swaps back and marks the failed one", () => {
     const root = tempDir("root-");
@@ -68,7 +68,7 @@ describe("install.sh --root", () => {
     const st = sh(["sh", join(root, "opt/gateway/current/install.sh"), "status", "--root", root]);
     expect(st.out).toContain("current:  9.9.9-aaaaaaaaaaaa");
     expect(st.out).toMatch(/release: {2}9\.9\.9-bbbbbbbbbbbb \(failed: test /);
-  });
+  }, 30_000);
 
   test("only current and previous are kept; reinstalling the current release changes nothing", () => {
     const root = tempDir("root-");
@@ -80,7 +80,7 @@ describe("install.sh --root", () => {
     expect(r.out).toContain("already installed");
     expect(link(root, "current")).toBe("releases/9.9.9-cccccccccccc");
     expect(link(root, "previous")).toBe("releases/9.9.9-bbbbbbbbbbbb");
-  });
+  }, 30_000);
 
   test("a bundle whose files do not match SHA256SUMS is refused before anything is switched", () => {
     const root = tempDir("root-");
@@ -91,7 +91,7 @@ describe("install.sh --root", () => {
     expect(r.code).toBe(1);
     expect(r.out).toContain("checksum mismatch");
     expect(existsSync(join(root, "opt/gateway/current"))).toBe(false);
-  });
+  }, 30_000);
 
   test("bad arguments get a clear answer", () => {
     const dir = tempDir("unpacked-");
@@ -100,7 +100,7 @@ describe("install.sh --root", () => {
     expect(r.code).toBe(2);
     expect(r.out).toContain("unknown argument: --frobnicate");
     expect(sh(["sh", join(dir, "install.sh"), "--root", "/nonexistent/x"]).out).toContain("is not a directory");
-  });
+  }, 30_000);
 });
 
 describe("scripts/flash --root with the real arm64 bundle", () => {
@@ -113,7 +113,7 @@ describe("scripts/flash --root with the real arm64 bundle", () => {
     expect(r.out).toContain(": ok: gateway");
     const current = join(root, "opt/gateway", link(root, "current"));
     expect(readFileSync(join(current, "gateway")).equals(readFileSync(join(ROOT, "dist/gateway-linux-arm64")))).toBe(true);
-  });
+  }, 30_000);
 
   test("refuses a tampered bundle and installs nothing", () => {
     const root = tempDir("root-");
@@ -128,7 +128,7 @@ describe("scripts/flash --root with the real arm64 bundle", () => {
     expect(r.out).toContain("hash mismatch: gateway");
     expect(r.out).toContain("nothing was installed");
     expect(existsSync(join(root, "opt"))).toBe(false);
-  });
+  }, 30_000);
 });
 
 describe("install.sh apply (the update path) with the real x64 release installed", () => {
@@ -155,7 +155,7 @@ describe("install.sh apply (the update path) with the real x64 release installed
     expect(link(root, "previous")).toBe(before);
     expect(existsSync(drop)).toBe(false);
     expect(JSON.parse(readFileSync(join(root, "var/lib/gateway/update/result.json"), "utf8"))).toMatchObject({ ok: true, release: "9.9.9-eeeeeeeeeeee" });
-  });
+  }, 30_000);
 
   test("a bundle signed with another key is rejected by the running release, removed, and nothing changes", () => {
     const root = installed();
@@ -170,5 +170,5 @@ describe("install.sh apply (the update path) with the real x64 release installed
     const res = JSON.parse(readFileSync(join(root, "var/lib/gateway/update/result.json"), "utf8"));
     expect(res).toMatchObject({ ok: false, release: before.replace("releases/", "") });
     expect(res.message).toContain("bad signature");
-  });
+  }, 30_000);
 });

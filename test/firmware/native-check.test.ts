@@ -31,7 +31,7 @@ describe("native addon check", () => {
     });
     const found = findNativeAddons(meta, dir);
     expect(found.map((f) => f.reason)).toContain("native addon embedded in the bundle");
-  });
+  }, 30_000);
 
   test("onoff's way, require('bindings')('epoll'), is caught although no .node file is visible", () => {
     const { dir, meta } = fixture({
@@ -44,14 +44,14 @@ describe("native addon check", () => {
     const found = findNativeAddons(meta, dir);
     expect(found).toContainEqual({ file: "node_modules/epoll/epoll.js", reason: "loads an addon through bindings/node-gyp-build" });
     expect(found).toContainEqual({ file: "node_modules/bindings/index.js", reason: "uses bindings, which loads a native addon at run time" });
-  });
+  }, 30_000);
 
   test("process.dlopen is caught; bun:ffi is not", () => {
     const a = fixture({ "main.ts": `const m = { exports: {} }; process.dlopen(m, "/x/y.node"); console.log(m);` });
     expect(findNativeAddons(a.meta, a.dir).map((f) => f.reason)).toEqual(["calls process.dlopen (loads a native addon)"]);
     const b = fixture({ "main.ts": `import { dlopen } from "bun:ffi"; console.log(typeof dlopen);` });
     expect(findNativeAddons(b.meta, b.dir)).toEqual([]);
-  });
+  }, 30_000);
 });
 
 describe("the gateway executable", () => {
@@ -63,5 +63,5 @@ describe("the gateway executable", () => {
       expect(Object.keys(meta.inputs)).toContain("app/main.ts");
       expect(findNativeAddons(meta, join(DIST, ".."))).toEqual([]);
     }
-  });
+  }, 30_000);
 });

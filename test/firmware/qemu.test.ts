@@ -44,14 +44,14 @@ describe("arm64 executable under qemu-aarch64 -cpu cortex-a53", () => {
     const r = Bun.spawnSync([...QEMU, EXE_ARM64, "--version"], { stdout: "pipe", stderr: "pipe" });
     expect(r.stderr.toString()).toBe("");
     expect(r.stdout.toString().trim()).toMatch(new RegExp(`^gateway ${VERSION.replaceAll(".", "\\.")} \\([0-9a-f]{12}(-dirty)?\\)$`));
-  });
+  }, 60_000);
 
   test("verify-bundle accepts its own bundle there (native arch: arm64, embedded key)", () => {
     const r = Bun.spawnSync([...QEMU, EXE_ARM64, "verify-bundle", BUNDLE_ARM64], { stdout: "pipe", stderr: "pipe" });
     expect(r.exitCode, r.stderr.toString()).toBe(0);
     expect(r.stdout.toString()).toContain("linux-arm64");
     expect(r.stdout.toString()).toContain("(embedded at build)");
-  });
+  }, 60_000);
 
   describe("run on the sim board", () => {
     const broker = new Mosquitto();
@@ -94,7 +94,7 @@ describe("arm64 executable under qemu-aarch64 -cpu cortex-a53", () => {
       expect(r.status, JSON.stringify(body)).toBe(200);
       expect(body.status).toBe("ok");
       expect(body.checks.map((c: any) => c.name)).toContain("database");
-    });
+    }, 30_000);
 
     test("publishes status and telemetry to mosquitto", async () => {
       await waitFor("telemetry from sim-counter", () => sub.messages.some((m) => m.topic === `gw/${ID}/telemetry/sim-counter`), 30_000);
@@ -110,6 +110,6 @@ describe("arm64 executable under qemu-aarch64 -cpu cortex-a53", () => {
 
     test("stops cleanly on SIGTERM (exit 0)", async () => {
       expect(await gw.kill("SIGTERM")).toBe(0);
-    });
-  });
+    }, 30_000);
+  }, 30_000);
 });

@@ -25,7 +25,7 @@ describe("systemd units", () => {
       "ReadWritePaths=/etc/gateway /var/lib/gateway", "NoNewPrivileges=yes",
       "ExecStart=/opt/gateway/current/gateway run --config /etc/gateway/gateway.yaml --data /var/lib/gateway --board ${GATEWAY_BOARD}",
     ]) expect(unit.split("\n")).toContain(line);
-  });
+  }, 30_000);
 
   test("systemd-analyze verify accepts every unit; security exposure stays low", () => {
     const dir = tempDir("units-");
@@ -41,7 +41,7 @@ describe("systemd units", () => {
     const s = run(["systemd-analyze", "security", "--offline=yes", "--no-pager", "./gateway.service"], dir);
     const level = Number(/Overall exposure level for gateway\.service: ([\d.]+)/.exec(s.out + s.err)?.[1]);
     expect(level).toBeLessThan(5);
-  });
+  }, 30_000);
 
   test("on first boot of a flashed image, sysusers and tmpfiles give the config and data to user gateway", () => {
     const root = tempDir("root-");
@@ -60,7 +60,7 @@ describe("systemd units", () => {
     expect(tf.code, tf.err).toBe(0);
     for (const p of ["etc/gateway", "etc/gateway/gateway.yaml", "var/lib/gateway", "var/lib/gateway/update"]) expect(statSync(join(root, p)).uid).toBe(uid);
     expect(statSync(join(root, "etc/gateway/gateway.yaml")).mode & 0o777).toBe(0o640);
-  });
+  }, 30_000);
 });
 
 describe("keepalived example", () => {
@@ -72,5 +72,5 @@ describe("keepalived example", () => {
     expect(r.err + r.out).toBe("");
     expect(r.code).toBe(0);
     expect(readFileSync(conf, "utf8")).toContain(`script "${EXE_X64} health --config /etc/gateway/gateway.yaml"`);
-  });
+  }, 30_000);
 });
