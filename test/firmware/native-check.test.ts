@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, writeFileSync, copyFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { findNativeAddons, type Metafile } from "../../firmware/native-check.ts";
+import { aliasPlugin } from "../../firmware/compile.ts";
 import { DIST, ensureFirmware, tempDir } from "./firmware.ts";
 
 function fixture(files: Record<string, string>): { dir: string; meta: Metafile } {
@@ -46,11 +47,41 @@ describe("native addon check", () => {
     expect(found).toContainEqual({ file: "node_modules/bindings/index.js", reason: "uses bindings, which loads a native addon at run time" });
   }, 30_000);
 
+  test("an addon package left external (--external epoll) is caught: it would be missing on the box", () => {
+    const dir = tempDir("addon-");
+    writeFileSync(join(dir, "main.ts"), `import { Epoll } from "epoll"; console.log(Epoll);`);
+    const r = Bun.spawnSync([process.execPath, "build", "main.ts", "--target=bun", "--external", "epoll", "--outdir=out", "--metafile=meta.json"], { cwd: dir, stdout: "pipe", stderr: "pipe" });
+    expect(r.exitCode, r.stderr.toString()).toBe(0);
+    const found = findNativeAddons(JSON.parse(readFileSync(join(dir, "meta.json"), "utf8")), dir);
+    expect(found).toEqual([{ file: "main.ts", reason: "imports epoll, a native addon left to run time (it would fail on the box)" }]);
+  }, 30_000);
+
   test("process.dlopen is caught; bun:ffi is not", () => {
     const a = fixture({ "main.ts": `const m = { exports: {} }; process.dlopen(m, "/x/y.node"); console.log(m);` });
     expect(findNativeAddons(a.meta, a.dir).map((f) => f.reason)).toEqual(["calls process.dlopen (loads a native addon)"]);
     const b = fixture({ "main.ts": `import { dlopen } from "bun:ffi"; console.log(typeof dlopen);` });
     expect(findNativeAddons(b.meta, b.dir)).toEqual([]);
+  }, 30_000);
+});
+
+describe("build-time aliases (firmware/aliases.ts)", () => {
+  test("an aliased addon is replaced before the check, so the replacement passes and the addon is gone", async () => {
+    const dir = tempDir("alias-");
+    const files: Record<string, string> = {
+      "main.ts": `import { Epoll } from "epoll"; console.log(typeof Epoll);`,
+      "node_modules/epoll/package.json": JSON.stringify({ name: "epoll", main: "epoll.js" }),
+      "node_modules/epoll/epoll.js": `module.exports = require("bindings")("epoll.node");`,
+      "shim/epoll-ffi.ts": `import { dlopen } from "bun:ffi"; export class Epoll { static lib = typeof dlopen; }`,
+    };
+    for (const [p, text] of Object.entries(files)) { mkdirSync(dirname(join(dir, p)), { recursive: true }); writeFileSync(join(dir, p), text); }
+    const r = await Bun.build({ entrypoints: [join(dir, "main.ts")], root: dir, target: "bun", metafile: true, outdir: join(dir, "out"), plugins: [aliasPlugin({ epoll: "shim/epoll-ffi.ts" }, dir)] });
+    expect(r.success).toBe(true);
+    const meta = (typeof r.metafile === "string" ? JSON.parse(r.metafile) : r.metafile) as Metafile;
+    // Metafile paths are relative to the working directory.
+    const inputs = Object.keys(meta.inputs);
+    expect(inputs.some((f) => f.endsWith("shim/epoll-ffi.ts"))).toBe(true);
+    expect(inputs.some((f) => f.includes("node_modules/epoll"))).toBe(false);
+    expect(findNativeAddons(meta, process.cwd())).toEqual([]);
   }, 30_000);
 });
 
