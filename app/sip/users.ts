@@ -72,19 +72,19 @@ export function installSipUsers(gw: Gateway, engine: EngineLike | unknown): GbSe
     const r = gb.registrar.counters, p = gb.platform.counters;
     const c = (name: string, help: string, value: number, labels?: Record<string, string>) => ({ name, help, type: "counter" as const, value, labels });
     return [
-      { name: "gateway_sip_devices", help: "GB/T 28181 devices known, by state", type: "gauge", value: gb.liveness.onlineCount, labels: { state: "online" } },
-      { name: "gateway_sip_devices", help: "GB/T 28181 devices known, by state", type: "gauge", value: gb.liveness.size - gb.liveness.onlineCount, labels: { state: "offline" } },
-      { name: "gateway_sip_bans", help: "Active bans (device IDs and source IPs)", type: "gauge", value: gb.bans.list().length },
-      c("gateway_sip_register_total", "REGISTER requests by outcome", r.accepted, { result: "accepted" }),
-      c("gateway_sip_register_total", "REGISTER requests by outcome", r.challenges, { result: "challenged" }),
-      c("gateway_sip_register_total", "REGISTER requests by outcome", r.unregisters, { result: "unregistered" }),
-      c("gateway_sip_register_total", "REGISTER requests by outcome", r.authFailures, { result: "auth-failed" }),
-      c("gateway_sip_register_total", "REGISTER requests by outcome", r.rejectedBanned, { result: "banned" }),
-      c("gateway_sip_register_total", "REGISTER requests by outcome", r.tooBrief, { result: "too-brief" }),
-      c("gateway_sip_keepalives_total", "Keepalive notifies received", p.keepalives),
-      c("gateway_sip_messages_total", "MESSAGE requests from devices", p.messages),
-      c("gateway_sip_queries_total", "Queries sent to devices", p.queriesSent),
-      c("gateway_sip_queries_failed_total", "Queries answered 408/481 (device taken offline)", p.queriesFailed),
+      { name: "sip_devices", help: "GB/T 28181 devices known, by state", type: "gauge", value: gb.liveness.onlineCount, labels: { state: "online" } },
+      { name: "sip_devices", help: "GB/T 28181 devices known, by state", type: "gauge", value: gb.liveness.size - gb.liveness.onlineCount, labels: { state: "offline" } },
+      { name: "sip_bans", help: "Active bans (device IDs and source IPs)", type: "gauge", value: gb.bans.list().length },
+      c("sip_register_total", "REGISTER requests by outcome", r.accepted, { result: "accepted" }),
+      c("sip_register_total", "REGISTER requests by outcome", r.challenges, { result: "challenged" }),
+      c("sip_register_total", "REGISTER requests by outcome", r.unregisters, { result: "unregistered" }),
+      c("sip_register_total", "REGISTER requests by outcome", r.authFailures, { result: "auth-failed" }),
+      c("sip_register_total", "REGISTER requests by outcome", r.rejectedBanned, { result: "banned" }),
+      c("sip_register_total", "REGISTER requests by outcome", r.tooBrief, { result: "too-brief" }),
+      c("sip_keepalives_total", "Keepalive notifies received", p.keepalives),
+      c("sip_messages_total", "MESSAGE requests from devices", p.messages),
+      c("sip_queries_total", "Queries sent to devices", p.queriesSent),
+      c("sip_queries_failed_total", "Queries answered 408/481 (device taken offline)", p.queriesFailed),
     ];
   });
   return gb;
