@@ -95,7 +95,7 @@ export class Platform {
 
   /** Sends a query MESSAGE to a registered device; its final response feeds liveness. */
   async query(id: string, cmdType: "Catalog" | "DeviceInfo"): Promise<number> {
-    const row = this.d.store.get(id);
+    const row = this.d.store.binding(id);
     if (!row || !row.address) return 404;
     const s = this.d.settings();
     const [host, port] = splitAddr(row.address);

@@ -26,6 +26,8 @@ declare module "../../core/bus.ts" {
 }
 
 const FLUSH_MS = 10_000;
+/** Accepted REGISTERs are written in batches this often (see store.ts). */
+const BIND_FLUSH_MS = 200;
 
 export interface GbServiceDeps {
   settings: () => GbSettings;
@@ -46,6 +48,7 @@ export class GbService implements Service {
   readonly platform: Platform;
   readonly pacer: Pacer;
   private flushTimer: TimerId | null = null;
+  private bindTimer: TimerId | null = null;
   private readonly written = new Map<string, number>();
 
   constructor(private readonly d: GbServiceDeps) {
@@ -119,6 +122,11 @@ export class GbService implements Service {
     if (rows.length) this.d.log.info("devices restored offline; re-verifying the registered ones", { devices: rows.length, reverify, perSecond: this.d.settings().queryPerSecond });
     this.liveness.start();
     this.flushTimer = this.d.clock.setInterval(() => this.flush(), FLUSH_MS);
+    this.bindTimer = this.d.clock.setInterval(() => this.writeBindings(), BIND_FLUSH_MS);
+  }
+
+  private writeBindings(): void {
+    try { this.store.writePending(); } catch (e) { this.d.log.error("bindings not stored", { error: String(e) }); }
   }
 
   stop(): void {
@@ -126,7 +134,8 @@ export class GbService implements Service {
     this.pacer.stop();
     this.platform.stop();
     if (this.flushTimer !== null) this.d.clock.clearInterval(this.flushTimer);
-    this.flushTimer = null;
+    if (this.bindTimer !== null) this.d.clock.clearInterval(this.bindTimer);
+    this.flushTimer = this.bindTimer = null;
     this.flush();
   }
 
@@ -145,8 +154,8 @@ export class GbService implements Service {
     catch (e) { this.d.log.error("transition not stored", { device: t.device, error: String(e) }); }
     this.d.log.info(`device ${t.state}`, { device: t.device, reason: t.reason });
     if (t.state === "online") {
-      const row = this.store.get(t.device);
-      this.d.bus.emit("sip.device.online", { device: t.device, reason: t.reason, ts: t.ts, address: row?.address ?? "", registeredUntil: t.registeredUntil });
+      const b = this.store.binding(t.device);
+      this.d.bus.emit("sip.device.online", { device: t.device, reason: t.reason, ts: t.ts, address: b?.address ?? "", registeredUntil: t.registeredUntil });
     } else {
       this.d.bus.emit("sip.device.offline", { device: t.device, reason: t.reason, ts: t.ts, lastHeard: t.lastHeard, registeredUntil: t.registeredUntil });
     }

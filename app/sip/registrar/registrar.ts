@@ -100,8 +100,8 @@ export class Registrar {
     const now = this.d.clock.now();
     if (contacts.length === 0) {
       // A query of the bindings (RFC 3261 10.2.3): answer with what we hold.
-      const row = this.d.store.get(id);
-      const left = row && row.expires_at > now ? Math.ceil((row.expires_at - now) / 1000) : 0;
+      const row = this.d.store.binding(id);
+      const left = row && row.expiresAt > now ? Math.ceil((row.expiresAt - now) / 1000) : 0;
       return { status: 200, reason: "OK", headers: left ? [["Contact", `<${row!.contact}>;expires=${left}`], ["Date", gbDate(now)]] : [["Date", gbDate(now)]] };
     }
     const star = contacts.some((c) => c.trim() === "*");
