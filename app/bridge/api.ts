@@ -27,8 +27,8 @@ export function bridgeRoutes(current: () => Bridge | null): Route[] {
         if (!b) return problem(503, "bridge is not running");
         const reply = await b.write(body.body);
         if (reply.ok) return json(reply);
-        const { status, error, ...details } = reply;
-        return problem(status, error, details);
+        const { status, error, ok: _ok, ...details } = reply;
+        return problem(status, error, Object.keys(details).length ? details : undefined);
       },
     },
   ];

@@ -123,8 +123,8 @@ export class SimModbusSlave {
         const src = fc === 3 ? this.holding : this.input;
         const out = new Uint8Array(2 + n * 2);
         out[0] = fc; out[1] = n * 2;
-        const bump = this.model === "bench" ? this.requests : 0;
-        for (let k = 0; k < n; k++) { const v = (src[addr + k] + bump + k) & 0xffff; out[2 + 2 * k] = v >> 8; out[3 + 2 * k] = v & 0xff; }
+        const bench = this.model === "bench";
+        for (let k = 0; k < n; k++) { const v = bench ? (this.requests + addr + k) & 0xffff : src[addr + k]; out[2 + 2 * k] = v >> 8; out[3 + 2 * k] = v & 0xff; }
         return out;
       }
       case 5:
