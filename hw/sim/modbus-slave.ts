@@ -7,8 +7,8 @@
 //   meter  holding 0-1 voltage float32 (≈230 V), 2-3 current float32, 4-5 frequency float32,
 //          6 temperature int16 (0.1 °C), 7 status word (bits), 20-27 serial "SIM-METER-0001",
 //          input 10-11 energy uint32 (Wh, rising), coils 0-3 relays (writable), discrete 0-3 inputs.
-//   bench  every holding and input register changes on every read (value = reads + address), so each
-//          poll reports every tag: the worst case for the outbox.
+//   bench  every register and bit changes on every read (value = the connection's reads + address), so each poll
+//          reports every tag: the worst case for the outbox.
 //
 // CLI:  bun hw/sim/modbus-slave.ts [--listen 127.0.0.1:1502] [--ports 20000-20099] [--model meter|bench]
 export type SimModel = "meter" | "bench";
@@ -35,10 +35,10 @@ export class SimModbusSlave {
   /** Listens on host:port; several calls listen on several ports (one slave per port for the bench). */
   listen(host: string, port: number): void {
     const self = this;
-    const server = Bun.listen<{ buf: Uint8Array }>({
+    const server = Bun.listen<{ buf: Uint8Array; reads: number[] }>({
       hostname: host, port,
       socket: {
-        open(s) { s.data = { buf: new Uint8Array(0) }; },
+        open(s) { s.data = { buf: new Uint8Array(0), reads: [0, 0, 0, 0, 0] }; },
         data(s, chunk) {
           let buf = s.data.buf.length ? concat(s.data.buf, chunk) : new Uint8Array(chunk);
           // MBAP (TCP spec 3.1.3): 7-byte header, length counts unit + PDU.
@@ -46,7 +46,9 @@ export class SimModbusSlave {
             const len = (buf[4] << 8) | buf[5];
             if (len < 2 || len > 254) { s.end(); return; }
             if (buf.length < 6 + len) break;
-            const pdu = self.handle(buf.subarray(7, 6 + len));
+            const fc = buf[7];
+            if (fc >= 1 && fc <= 4) s.data.reads[fc]++;
+            const pdu = self.handle(buf.subarray(7, 6 + len), fc >= 1 && fc <= 4 ? s.data.reads[fc] : 0);
             const out = new Uint8Array(7 + pdu.length);
             out.set(buf.subarray(0, 4));
             out[4] = (pdu.length + 1) >> 8; out[5] = (pdu.length + 1) & 0xff; out[6] = buf[6];
@@ -101,7 +103,8 @@ export class SimModbusSlave {
   }
 
   /** One request PDU → one response PDU (application spec section 6). */
-  handle(req: Uint8Array): Uint8Array {
+  /** `tick` counts this connection's reads of this kind: the bench model's values move with it. */
+  handle(req: Uint8Array, tick = this.requests): Uint8Array {
     this.requests++;
     const fc = req[0];
     const exc = (code: number) => Uint8Array.from([fc | 0x80, code]);
@@ -114,7 +117,8 @@ export class SimModbusSlave {
         const src = fc === 1 ? this.coils : this.discrete;
         const out = new Uint8Array(2 + Math.ceil(n / 8));
         out[0] = fc; out[1] = out.length - 2;
-        for (let k = 0; k < n; k++) if (src[addr + k]) out[2 + (k >> 3)] |= 1 << (k & 7);
+        const bench = this.model === "bench";
+        for (let k = 0; k < n; k++) if (bench ? (tick + k) & 1 : src[addr + k]) out[2 + (k >> 3)] |= 1 << (k & 7);
         return out;
       }
       case 3: case 4: {
@@ -124,7 +128,7 @@ export class SimModbusSlave {
         const out = new Uint8Array(2 + n * 2);
         out[0] = fc; out[1] = n * 2;
         const bench = this.model === "bench";
-        for (let k = 0; k < n; k++) { const v = bench ? (this.requests + addr + k) & 0xffff : src[addr + k]; out[2 + 2 * k] = v >> 8; out[3 + 2 * k] = v & 0xff; }
+        for (let k = 0; k < n; k++) { const v = bench ? (tick + addr + k) & 0xffff : src[addr + k]; out[2 + 2 * k] = v >> 8; out[3 + 2 * k] = v & 0xff; }
         return out;
       }
       case 5:
