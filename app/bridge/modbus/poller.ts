@@ -114,8 +114,9 @@ export class DevicePoller {
     this.running = true;
     this.lastStart = this.d.clock.now();
     this.nextPollAt = null;
-    // A cycle can take at most every block's attempts at the full timeout; past that it is stuck.
-    const budget = this.blocks.length * (this.device.retries + 1) * (this.device.timeoutMs + 1000) + 5000;
+    // A cycle takes at most every block's attempts at the full timeout, plus waiting behind other
+    // devices on a shared line; far past that it is stuck (a bug, a driver that never settles).
+    const budget = 4 * this.blocks.length * (this.device.retries + 1) * (this.device.timeoutMs + 1000) + 60_000;
     this.watchdog = this.d.clock.setTimeout(() => {
       this.watchdog = null;
       if (gen !== this.gen) return;
