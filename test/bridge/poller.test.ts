@@ -56,7 +56,7 @@ function setup(extra: Record<string, unknown> = {}) {
     clock, log: new LogHub(() => clock.now(), () => {}).for("bridge"), client: new UnitClient(line, 1, dev.timeoutMs), gap: GAP_COST.tcp,
     addPoints: (_d, p) => points.push(p),
     onDown: () => events.push("down"), onUp: () => events.push("up"),
-  }, 30_000);
+  });
   const tick = () => new Promise((r) => setImmediate(r));
   const runFor = async (ms: number, step = 250) => {
     for (let t = 0; t < ms; t += step) { clock.advance(step); await tick(); await tick(); }
