@@ -96,7 +96,7 @@ export function conformance(name: string, peer: Peer): void {
       for (let i = 0; i < 150; i++) tags.push({ name: `in${i}`, area: "input", address: 100 + i, type: "int16" });       // 150 regs: two reads
       for (let i = 0; i < 30; i++) tags.push({ name: `c${i}`, area: "coil", address: 10 + i * 20 });                     // 590 bits: one read
       await py.cmd({ op: "clear" });
-      const b = makeBridge([{ name: "co", unit: 2, pollMs: 3_600_000, tags }]);
+      const b = makeBridge([{ name: "co", unit: 2, pollMs: 3_600_000, timeoutMs: 5000, tags }]);   // no timeout retry may blur the count
       const p = b.pollers.get("co")!;
       await waitFor("first cycle", () => p.stats.cycles >= 1, 10_000);
       const reqs = (await py.requests()).filter((r) => r.unit === 2);
@@ -157,8 +157,8 @@ export function conformance(name: string, peer: Peer): void {
       await py.cmd({ op: "set", unit: 1, area: "holding", address: 700, values: [1111] });
       await py.cmd({ op: "set", unit: 2, area: "holding", address: 700, values: [2222] });
       const b = makeBridge([
-        { name: "u1", unit: 1, pollMs: 20, tags: [{ name: "v", area: "holding", address: 700 }] },
-        { name: "u2", unit: 2, pollMs: 20, tags: [{ name: "v", area: "holding", address: 700 }] },
+        { name: "u1", unit: 1, pollMs: 20, timeoutMs: 5000, tags: [{ name: "v", area: "holding", address: 700 }] },
+        { name: "u2", unit: 2, pollMs: 20, timeoutMs: 5000, tags: [{ name: "v", area: "holding", address: 700 }] },
       ]);
       expect(b.lines.size).toBe(1);
       await waitFor("30 cycles each", () => b.pollers.get("u1")!.stats.cycles >= 30 && b.pollers.get("u2")!.stats.cycles >= 30, 20_000);

@@ -26,7 +26,7 @@ describe("bridge end to end (gateway process + mosquitto + pymodbus)", () => {
       gateway: { id: "gw-e2e", prefix: "gw" },
       uplink: { mqtt: { url: broker.url, reconnectMinMs: 100 } },
       bridge: { modbus: { devices: [{
-        name: "meter1", tcp: `127.0.0.1:${port}`, unit: 1, pollMs: 200, timeoutMs: 200, retries: 0, wordOrder: "little",
+        name: "meter1", tcp: `127.0.0.1:${port}`, unit: 1, pollMs: 200, timeoutMs: 2000, retries: 1, wordOrder: "little",
         tags: [
           { name: "voltage", area: "holding", address: 0, type: "float32", deadband: 0.1 },
           { name: "energy", area: "input", address: 10, type: "uint32", wordOrder: "big" },
