@@ -82,9 +82,10 @@ export class SimModbusSlave {
     this.setFloat32(4, 50 + 0.05 * Math.sin(t / 7));
     this.holding[6] = Math.round(215 + 30 * Math.sin(t / 300)) & 0xffff;
     this.holding[7] = (this.coils[0] ? 1 : 0) | (this.discrete[0] ? 2 : 0) | 0x8000;
-    this.energy += Math.round((v * i) / 3600);
-    this.input[10] = this.energy >>> 16;
-    this.input[11] = this.energy & 0xffff;
+    this.energy += (v * i) / 3600;                          // Wh in one second
+    const wh = Math.floor(this.energy) >>> 0;
+    this.input[10] = wh >>> 16;
+    this.input[11] = wh & 0xffff;
     this.discrete[0] = Math.floor(t / 10) % 2;
     this.discrete[1] = 1;
   }

@@ -26,7 +26,10 @@ describe("types", () => {
     for (const [type, values] of cases) for (const [b, w] of ORDERS) for (const v of values) {
       const spec = { type, byteOrder: b, wordOrder: w, length: 8 };
       const width = widthOf("holding", spec);
-      expect(decodeRegisters(encodeRegisters(v as any, spec, width), spec)).toEqual(v as any);
+      const back = decodeRegisters(encodeRegisters(v as any, spec, width), spec);
+      // float32 comes back as the shortest decimal of the same float32 (see shortestFloat32).
+      if (type === "float32") expect(Math.fround(back as number)).toBe(Math.fround(v as number));
+      else expect(back).toEqual(v as any);
     }
   });
 
@@ -66,5 +69,19 @@ describe("types", () => {
     expect(fromValue("18446744073709551615", t("uint64"))).toEqual({ ok: true, raw: 2n ** 64n - 1n });
     expect(fromValue("18446744073709551616", t("uint64"))).toMatchObject({ ok: false });
     expect(fromValue(1, t("bool"))).toEqual({ ok: true, raw: true });
+  });
+});
+
+describe("float32 display", () => {
+  test("the shortest decimal that is the same float32", async () => {
+    const { shortestFloat32 } = await import("../../app/bridge/modbus/types.ts");
+    for (const v of [230.7, 3.14159, -0.1, 1e-30, 3.4028234663852886e38, 16777217, 0.3]) {
+      const f = Math.fround(v);
+      const s = shortestFloat32(f);
+      expect(Math.fround(s)).toBe(f);
+      expect(String(s).replace(/[-.]|e.*$/g, "").replace(/^0+/, "").length).toBeLessThanOrEqual(9);
+    }
+    expect(shortestFloat32(Math.fround(230.7))).toBe(230.7);
+    expect(shortestFloat32(NaN)).toBeNaN();
   });
 });

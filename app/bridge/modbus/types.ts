@@ -52,7 +52,7 @@ export function decodeRegisters(bytes: Uint8Array, s: TypeSpec): Raw {
     case "uint16": return dv.getUint16(0);
     case "int32": return dv.getInt32(0);
     case "uint32": return dv.getUint32(0);
-    case "float32": return dv.getFloat32(0);
+    case "float32": return shortestFloat32(dv.getFloat32(0));
     case "int64": return dv.getBigInt64(0);
     case "uint64": return dv.getBigUint64(0);
     case "float64": return dv.getFloat64(0);
@@ -64,6 +64,19 @@ export function decodeRegisters(bytes: Uint8Array, s: TypeSpec): Raw {
       return new TextDecoder("utf-8").decode(c.subarray(0, end)).replace(/\s+$/, "");
     }
   }
+}
+
+/**
+ * A float32 widened to a double carries digits the device never had (230.7 becomes 230.6999969482422).
+ * This returns the shortest decimal that is the same float32, which is what the device meant.
+ */
+export function shortestFloat32(f: number): number {
+  if (!Number.isFinite(f) || f === 0) return f;
+  for (let p = 1; p < 9; p++) {
+    const d = Number(f.toPrecision(p));
+    if (Math.fround(d) === f) return d;
+  }
+  return f;
 }
 
 /** Encodes a raw value into wire bytes for the registers of a tag. The caller checked the range. */
