@@ -18,6 +18,7 @@ import { decodeRegisters, toValue } from "./types.ts";
 
 export const DOWN_AFTER = 3;
 export const BACKOFF_CAP_MS = 60_000;
+const MAX_TIMER_MS = 2_000_000_000;
 
 export type DeviceState = "starting" | "ok" | "degraded" | "down";
 
@@ -103,6 +104,8 @@ export class DevicePoller {
   }
 
   private arm(ms: number): void {
+    // Timers past 2^31 ms fire at once (Node/Bun semantics): a huge poll scale must not become a busy loop.
+    ms = Math.min(ms, MAX_TIMER_MS);
     if (this.timer !== null) this.d.clock.clearTimeout(this.timer);
     this.nextPollAt = this.d.clock.now() + ms;
     this.timer = this.d.clock.setTimeout(() => { this.timer = null; void this.run(); }, ms);
