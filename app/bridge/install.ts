@@ -1,9 +1,10 @@
 // Plugs the Modbus bridge into the gateway (see app/modules.ts): the service, its routes, status,
-// metrics, outward events, the cmd/bridge-write MQTT command, and the simulated slave of `make run`.
+// metrics, outward events, the cmd/bridge-write MQTT command (registered with the command router),
+// and the simulated slave of `make run`.
 //
 // For other modules (no singletons: everything is keyed by the gateway instance):
 //   setBridgePollScale(gw, factor)  energy: every poll period × factor (1 = as configured)
-//   bridgeWrite(gw, req)            command router: {id, device, tag, value} → reply object
+//   bridgeWrite(gw, req)            {id, device, tag, value} → reply object (what cmd/bridge-write answers)
 import type { Service } from "../core/lifecycle.ts";
 import type { Gateway } from "../gateway.ts";
 import { SimModbusSlave } from "../../hw/sim/modbus-slave.ts";
@@ -104,20 +105,8 @@ export function installBridge(gw: Gateway): void {
   gw.bus.on("config.changed", ({ paths }) => {
     if (paths.some((p) => p === "bridge" || p.startsWith("bridge.modbus"))) host.reload();
   });
-  gw.uplink.subscribe("cmd/bridge-write", (_topic, payload, packet) => {
-    void handleCommand(gw, payload, packet.properties);
-  });
-}
-
-async function handleCommand(gw: Gateway, payload: Buffer, props?: Record<string, any>): Promise<void> {
-  let req: any;
-  try { req = JSON.parse(payload.toString("utf8")); }
-  catch { req = null; }
-  const reply = req && typeof req === "object" ? await bridgeWrite(gw, req) : { ok: false, status: 400, error: "payload must be JSON {id, device, tag, value}" };
-  const body = JSON.stringify(reply);
-  // MQTT 5 request/response: a response topic and correlation data win over the fixed reply topic.
-  if (props?.responseTopic) gw.uplink.publish(`/${props.responseTopic}`, body, { qos: 1, properties: props.correlationData ? { correlationData: props.correlationData } : {} });
-  else gw.uplink.publish("cmd/bridge-write/reply", body, { qos: 1 });
+  // MQTT cmd/bridge-write {id, device, tag, value} → cmd/bridge-write/reply, through the command router.
+  gw.commands.register("bridge-write", async (req) => ({ ...(await bridgeWrite(gw, req)) }));
 }
 
 /** Writes one tag: `{id?, device, tag, value}` → the reply (never throws). */

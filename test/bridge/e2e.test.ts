@@ -24,6 +24,7 @@ describe("bridge end to end (gateway process + mosquitto + pymodbus)", () => {
     sub = await collect(broker.url, `${base}/#`);
     gw = await new GatewayProcess({ config: {
       gateway: { id: "gw-e2e", prefix: "gw" },
+      sip: { enabled: false },                      // this test is about the bridge; 5060 may be taken
       uplink: { mqtt: { url: broker.url, reconnectMinMs: 100 } },
       bridge: { modbus: { devices: [{
         name: "meter1", tcp: `127.0.0.1:${port}`, unit: 1, pollMs: 200, timeoutMs: 2000, retries: 1, wordOrder: "little",

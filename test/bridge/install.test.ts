@@ -22,6 +22,7 @@ describe("bridge installed in the gateway", () => {
     const simPort = await freePort(), webPort = await freePort(), deadPort = await freePort();
     const doc: any = {
       web: { listen: `127.0.0.1:${webPort}` },
+      sip: { enabled: false },
       uplink: { mqtt: { url: `mqtt://127.0.0.1:${deadPort}` } },
       bridge: { simSlave: `127.0.0.1:${simPort}`, modbus: { devices: [
         { name: "sim-meter", tcp: `127.0.0.1:${simPort}`, pollMs: 100, tags: SIM_METER_TAGS },
