@@ -135,7 +135,8 @@ export function conformance(name: string, peer: Peer): void {
     test("writes honour type and byte/word order and are read back from the slave", async () => {
       const tags = typedTags(400, true);
       const coil = { name: "relay", area: "coil", address: 50, writable: true };
-      const b = makeBridge([{ name: "w", unit: 1, pollMs: 1000, tags: [...tags, coil, { name: "ro", area: "holding", address: 499 }] }]);
+      const past = { name: "past", area: "holding", address: 999, type: "uint32", writable: true };   // 999-1000: the slave has 1000
+      const b = makeBridge([{ name: "w", unit: 1, pollMs: 1000, tags: [...tags, coil, past, { name: "ro", area: "holding", address: 499 }] }]);
       for (const t of tags) {
         const reply = await b.write({ device: "w", tag: t.name, value: t._v.value });
         expect(reply).toMatchObject({ ok: true, device: "w", tag: t.name });
@@ -144,6 +145,8 @@ export function conformance(name: string, peer: Peer): void {
       }
       expect(await b.write({ device: "w", tag: "relay", value: true })).toMatchObject({ ok: true, response: { fc: 5 } });
       expect((await py.cmd({ op: "get", unit: 1, area: "coil", address: 50, count: 1 })).values).toEqual([1]);
+      // Refused by the device: its exception comes back.
+      expect(await b.write({ device: "w", tag: "past", value: 1 })).toMatchObject({ ok: false, status: 502, exception: 2, quality: "bad:exception-2" });
       // Refused before anything is sent.
       await py.cmd({ op: "clear" });
       expect(await b.write({ device: "w", tag: "uint16_big_big", value: 70000 })).toMatchObject({ ok: false, status: 400 });
