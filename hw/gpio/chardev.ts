@@ -11,6 +11,8 @@ import { wanted } from "./types.ts";
 export interface ChardevOptions {
   /** Directory holding gpioget/gpioset/gpiomon; empty = from PATH. */
   toolsDir?: string;
+  /** Environment for the tools (default: this process's). */
+  env?: Record<string, string | undefined>;
   now?: () => number;
 }
 
@@ -22,10 +24,11 @@ export class ChardevGpio implements GpioDriver {
   private readonly procs = new Set<Proc>();
   constructor(private readonly o: ChardevOptions = {}) {}
 
+  private env(): Record<string, string | undefined> { return this.o.env ?? process.env; }
   private tool(name: string): string { return this.o.toolsDir ? join(this.o.toolsDir, name) : name; }
 
   private async run(args: string[]): Promise<string> {
-    const p = Bun.spawn(args, { stdout: "pipe", stderr: "pipe" });
+    const p = Bun.spawn(args, { stdout: "pipe", stderr: "pipe", env: this.env() });
     const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
     if (code !== 0) throw new Error(`${args.join(" ")}: exit ${code}: ${err.trim() || out.trim()}`);
     return out;
@@ -41,7 +44,7 @@ export class ChardevGpio implements GpioDriver {
 
   private async args(kind: "get" | "set" | "mon", spec: LineSpec, extra: string[] = []): Promise<string[]> {
     const v = await this.toolsVersion();
-    const low = spec.activeLow ? (v === 1 ? ["--active-low"] : ["--active-low"]) : [];
+    const low = spec.activeLow ? ["--active-low"] : [];
     const name = { get: "gpioget", set: "gpioset", mon: "gpiomon" }[kind];
     if (v === 1) return [this.tool(name), ...low, ...extra, spec.chip, ...(kind === "set" ? [] : [String(spec.line)])];
     return [this.tool(name), "-c", spec.chip, ...low, ...extra];
@@ -68,7 +71,7 @@ export class ChardevGpio implements GpioDriver {
           const v = await self.toolsVersion();
           // %e: v1 1 = rising, 0 = falling; v2 1 = rising, 2 = falling. %o: offset.
           const extra = v === 1 ? ["--format=%e %o"] : ["-e", "both", "--format=%e %o", String(spec.line)];
-          const p = Bun.spawn(await self.args("mon", spec, extra), { stdout: "pipe", stderr: "ignore" });
+          const p = Bun.spawn(await self.args("mon", spec, extra), { stdout: "pipe", stderr: "ignore", env: self.env() });
           subs.add(p); self.procs.add(p);
           let buf = "";
           for await (const chunk of p.stdout as ReadableStream<Uint8Array>) {
@@ -99,7 +102,7 @@ export class ChardevGpio implements GpioDriver {
     if (holder.proc) { holder.proc.kill(); await holder.proc.exited; this.procs.delete(holder.proc); }
     const ver = await this.toolsVersion();
     const args = await this.args("set", spec, ver === 1 ? ["--mode=signal"] : []);
-    const p = Bun.spawn([...args, `${spec.line}=${v}`], { stdout: "ignore", stderr: "pipe" });
+    const p = Bun.spawn([...args, `${spec.line}=${v}`], { stdout: "ignore", stderr: "pipe", env: this.env() });
     holder.proc = p; holder.level = v;
     this.procs.add(p);
     // A gpioset that exits at once failed to request the line (busy, no such chip): report it.
