@@ -13,7 +13,7 @@ import type { Scheduler } from "./scheduler.ts";
 
 const HOUR = 3_600_000;
 
-export interface ModeChange extends Decision { name: string; fromName: string; soc: number; solarW: number | null; forecastWh: number }
+export interface ModeChange extends Omit<Decision, "from"> { from: ModeId | "boot"; name: string; fromName: string; soc: number; solarW: number | null; forecastWh: number }
 
 export interface EnergyServiceDeps {
   clock: Clock;
@@ -45,6 +45,7 @@ export class EnergyService {
   private lastSoc: number | null = null;
   /** When the scheduler last moved the knobs (null before the first time). */
   private appliedAt: number | null = null;
+  private booted = false;
   /** Measured draw per mode (W, moving average), from boards that measure the load. */
   readonly measuredDraw: Partial<Record<ModeId, number>> = {};
   /** Recent hours kept in memory when there is no database (bench). */
@@ -66,8 +67,13 @@ export class EnergyService {
     const now = this.d.clock.now();
     this.lastTick = now;
     this.hourStart = Math.floor(now / HOUR) * HOUR;
+    this.booted = false;
     this.tick();
-    this.d.scheduler.apply(this.controller.mode);
+    if (!this.booted) {
+      // The first decision kept the initial mode: still announce the mode the box boots into.
+      this.d.scheduler.apply(this.controller.mode);
+      this.announce({ mode: this.controller.mode, from: "boot", reason: this.controller.reason, at: now }, this.forecastNext());
+    }
     this.appliedAt = now;
     this.timer = this.d.clock.setInterval(() => this.tick(), this.d.cfg().tickSec * 1000);
   }
@@ -160,9 +166,14 @@ export class EnergyService {
     if (!d) return;
     this.d.scheduler.apply(d.mode);
     this.appliedAt = this.d.clock.now();
+    this.announce(d, forecast);
+  }
+
+  private announce(d: Omit<Decision, "from"> & { from: ModeId | "boot" }, forecast: number[]): void {
+    this.booted = true;
     const r = this.reading;
     const change: ModeChange = {
-      ...d, name: this.modeName(d.mode), fromName: this.modeName(d.from), soc: round(r?.battery.soc ?? 0),
+      ...d, name: this.modeName(d.mode), fromName: d.from === "boot" ? "boot" : this.modeName(d.from), soc: round(r?.battery.soc ?? 0),
       solarW: r?.solar.watts == null ? null : round(r.solar.watts), forecastWh: round(forecast.reduce((a, b) => a + b, 0)),
     };
     this.d.log?.info("energy mode", { mode: change.name, from: change.fromName, reason: d.reason });

@@ -110,7 +110,7 @@ export function simulate(sc: Scenario, policy: PolicyName, cfgOver: Partial<Ener
     scheduler.knob("uplink.modem", modemPowerKnob(gpio.outputSync(MODEM, 1)));
     scheduler.knob("telemetry.batch", batch.fn);
     scheduler.knob("heartbeat", heartbeatKnob(hb));
-    service = new EnergyService({ clock, sensor: new SimPowerSensor(box), cfg: () => cfg, scheduler, history, onChange: () => { if (clock.now() < windowEnd) changes++; } });
+    service = new EnergyService({ clock, sensor: new SimPowerSensor(box), cfg: () => cfg, scheduler, history, onChange: (c) => { if (c.from !== "boot" && clock.now() < windowEnd) changes++; } });
     service.start();
     hb.start();
   };

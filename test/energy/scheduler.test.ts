@@ -109,8 +109,9 @@ describe("scheduler knobs", () => {
     clock.advance((cfg.vibration.wake + 120) * 1000);
     expect(svc.mode).toBe("survival");
     expect(gpio.get("c", 1)).toBe(0);
-    expect(changes[0]).toContain("survival->full: vibration 3.00 g");
-    expect(changes.length).toBe(2);
+    expect(changes[0]).toStartWith("boot->survival");
+    expect(changes[1]).toContain("survival->full: vibration 3.00 g");
+    expect(changes.length).toBe(3);
     svc.stop();
   });
 });
