@@ -83,6 +83,11 @@ export function installEnergy(gw: Gateway): void {
           const l = e.gpio.lines;
           if (l.videoPower) box.videoOn = () => gpio.get(l.videoPower!.chip, l.videoPower!.line) === 1;
           if (l.modemPower) box.cellularOn = () => gpio.get(l.modemPower!.chip, l.modemPower!.line) === 1;
+          // The simulated charger drives its status pins like a real one (active low on real boards).
+          const pin = (spec: typeof l.chrg, on: boolean) => { if (spec) gpio.set(spec.chip, spec.line, (on !== !!spec.activeLow) ? 1 : 0); };
+          const mirror = () => { pin(l.chrg, box.alive && box.solarW > box.loadW); pin(l.pgood, box.solarW > 0.5); };
+          box.onStep(mirror);
+          mirror();
           box.start(60_000);
           h.box = box; h.gpio = gpio;
         } else h.gpio = openGpio(e.gpio.driver, { root: e.gpio.root, now: () => gw.clock.now() });
@@ -151,7 +156,7 @@ async function wireLines(h: EnergyHandle, l: BoardLines, opened: GpioLine[], log
   if (l.loraReset) {
     // Pulse reset once at start so the modem begins from a known state (the LoRa driver may pulse again).
     const line = await tryOpen("loraReset", () => gpio.output(l.loraReset!, 1));
-    if (line) await line.write(0);
+    if (line) { await Bun.sleep(1); await line.write(0); }       // ≥ 100 µs reset pulse (SX126x datasheet)
   }
   for (const name of ["chrg", "pgood"] as const) {
     const spec = l[name];

@@ -93,33 +93,37 @@ export function simulate(sc: Scenario, policy: PolicyName, cfgOver: Partial<Ener
   let changes = 0, minSoc = 100;
   const windowEnd = sc.start + sc.hours * HOUR;
 
-  let service: EnergyService | null = null, heartbeat: Heartbeat | null = null, batch: BatchKnob | null = null;
+  // What runs while the box has power (rebuilt at each restart, as the gateway process would be).
+  const live = { service: null as EnergyService | null, heartbeat: null as Heartbeat | null, batch: null as BatchKnob | null };
+  const modeNow = (): string => (live.service && box.alive ? live.service.mode : "off");
   const boot = () => {
     const scheduler = new Scheduler((m: ModeId) => cfg.modes[m]);
-    batch = new BatchKnob({ uplink, clock, windowSec: REFERENCE_BOX.burstSec });
+    const batch = new BatchKnob({ uplink, clock, windowSec: REFERENCE_BOX.burstSec });
+    live.batch = batch;
     const hb = new Heartbeat(clock, () => {
       if (!box.alive) return;
       beats.add(Math.floor((clock.now() - sc.start) / HOUR));
       // Heartbeats go over MQTT while the cellular modem is on, over LoRa when it is off (SPEC §7).
-      if (box.cellularOn()) batch!.flush(); else box.loraBurst(REFERENCE_BOX.loraTxSec);
+      if (box.cellularOn()) batch.flush(); else box.loraBurst(REFERENCE_BOX.loraTxSec);
     });
-    heartbeat = hb;
+    live.heartbeat = hb;
     scheduler.knob("board.power", (m) => { box.boardState = m; });
     scheduler.knob("sampling", (_m, s) => { box.samplingHz = s.pollScale > 0 ? 1 / s.pollScale : 0; });
     scheduler.knob("video.power", videoKnob(gpio.outputSync(VIDEO, 0)));
     scheduler.knob("uplink.modem", modemPowerKnob(gpio.outputSync(MODEM, 1)));
     scheduler.knob("telemetry.batch", batch.fn);
     scheduler.knob("heartbeat", heartbeatKnob(hb));
-    service = new EnergyService({ clock, sensor: new SimPowerSensor(box), cfg: () => cfg, scheduler, history, onChange: (c) => { if (c.from !== "boot" && clock.now() < windowEnd) changes++; } });
+    const service = new EnergyService({ clock, sensor: new SimPowerSensor(box), cfg: () => cfg, scheduler, history, onChange: (c) => { if (c.from !== "boot" && clock.now() < windowEnd) changes++; } });
+    live.service = service;
     service.start();
     hb.start();
   };
   const shutdown = () => {
-    service?.stop(); heartbeat?.stop(); batch?.stop();
+    live.service?.stop(); live.heartbeat?.stop(); live.batch?.stop();
     box.streaming = false; box.samplingHz = 0;
     gpio.set(VIDEO.chip, VIDEO.line, 0);
     gpio.set(MODEM.chip, MODEM.line, 1);
-    service = null;
+    live.service = null;
   };
   box.onAlive((alive) => (alive ? boot() : shutdown()));
   box.start(60_000);
@@ -129,11 +133,11 @@ export function simulate(sc: Scenario, policy: PolicyName, cfgOver: Partial<Ener
   for (let h = 0; h < sc.capHours; h++) {
     for (let m = 0; m < 60; m++) {
       clock.advance(60_000);
-      const key = service && box.alive ? service.mode : "off";
+      const key = modeNow();
       if (h < sc.hours) { modeMs[key] += 60_000; minSoc = Math.min(minSoc, box.soc); }
     }
     if (h === sc.hours - 1) windowPoints = box.pointsDelivered;
-    trace?.(h, box, service && box.alive ? service.mode : "off");
+    trace?.(h, box, modeNow());
     if (firstMiss < 0 && !beats.has(h)) firstMiss = h;
     // Past the scenario window we only run on to find the endurance.
     if (h >= sc.hours - 1 && firstMiss >= 0) break;

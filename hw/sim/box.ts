@@ -36,6 +36,7 @@ export class SimBox {
   /** Totals, for benches and tests. */
   harvestedWh = 0; wastedWh = 0; consumedWh = 0; pointsSampled = 0; pointsDelivered = 0; pendingPoints = 0;
   private readonly aliveListeners = new Set<(alive: boolean) => void>();
+  private readonly stepListeners = new Set<() => void>();
 
   constructor(private readonly clock: Clock, readonly params: BoxParams = REFERENCE_BOX, opts: { socPct?: number; weather?: Weather } = {}) {
     this.battery = new SimBattery(params.battery, opts.socPct ?? 100);
@@ -49,6 +50,9 @@ export class SimBox {
 
   /** Called when the box loses power (cut-off) or comes back (reconnect). */
   onAlive(fn: (alive: boolean) => void): () => void { this.aliveListeners.add(fn); return () => this.aliveListeners.delete(fn); }
+
+  /** Called after each physics step (the sim board mirrors charger CHRG/PGOOD onto simulated GPIO). */
+  onStep(fn: () => void): () => void { this.stepListeners.add(fn); return () => this.stepListeners.delete(fn); }
 
   /** Runs the physics on the clock every stepMs (60 s is plenty for energy). */
   start(stepMs = 60_000): void {
@@ -104,6 +108,7 @@ export class SimBox {
     this.wastedWh += this.battery.apply(this.solarW - this.loadW, dtSec);
     this.last = now;
     if (wasAlive !== this.alive) for (const fn of this.aliveListeners) fn(this.alive);
+    for (const fn of this.stepListeners) fn();
   }
 
   snapshot(): BoxSnapshot {

@@ -45,6 +45,7 @@ describe("energy API and events", () => {
     expect(Array.isArray(body.history)).toBe(true);
     expect(body.knobs).toEqual(expect.arrayContaining(["telemetry.batch", "heartbeat", "video.power", "uplink.modem"]));
     expect(body.heartbeat.interval).toBe(3600);
+    expect(body.inputs.pgood).toBe(body.solar.watts > 0.5);      // the simulated charger drives its PGOOD pin
     expect((await get("/api/energy?hours=abc")).status).toBe(400);
   });
 
