@@ -1,19 +1,31 @@
 // Energy benchmark: the reference box (hw/sim) on a simulated clock under three policies —
 // fixed (everything on), thresholds (modes on battery % alone), adaptive (the gateway's policy) —
 // through the same EnergyService/Scheduler/knob code the gateway runs (app/energy/simulate.ts).
-//   bun scripts/bench/energy.ts --scenario rain7|mixed30 [--json]
+//   bun scripts/bench/energy.ts --scenario rain7|mixed30 [--json] [--weather TRACE.csv]
+// --weather replaces the scenario's weather by a recorded trace (lines `ISO-time,clear|cloudy|rain|factor`).
 // Endurance = hours from the start until the first clock hour without a heartbeat; the simulation goes
 // on past the scenario (same weather) until that happens or the cap (30 days), so a capped figure
 // is a lower bound. ratio = adaptive endurance / fixed endurance.
-import { SCENARIOS, simulate, type PolicyName, type PolicyResult } from "../../app/energy/simulate.ts";
+import { SCENARIOS, simulate, type PolicyName, type PolicyResult, type Scenario } from "../../app/energy/simulate.ts";
+import { traceWeatherFile } from "../../hw/sim/weather.ts";
 
 const args = process.argv.slice(2);
 const name = args[args.indexOf("--scenario") + 1];
 const asJson = args.includes("--json");
-const sc = args.includes("--scenario") ? SCENARIOS[name] : undefined;
+let sc: Scenario | undefined = args.includes("--scenario") ? SCENARIOS[name] : undefined;
 if (!sc) {
-  console.error(`usage: bun scripts/bench/energy.ts --scenario ${Object.keys(SCENARIOS).join("|")} [--json]`);
+  console.error(`usage: bun scripts/bench/energy.ts --scenario ${Object.keys(SCENARIOS).join("|")} [--json] [--weather TRACE.csv]`);
   process.exit(2);
+}
+if (args.includes("--weather")) {
+  const file = args[args.indexOf("--weather") + 1];
+  try {
+    const w = traceWeatherFile(file);
+    sc = { ...sc, name: `${sc.name}+${file}`, weather: () => w };
+  } catch (e) {
+    console.error(`--weather ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(2);
+  }
 }
 
 const policies: Record<PolicyName, PolicyResult> = {} as any;
