@@ -36,7 +36,9 @@ export class BatchKnob {
   get batching(): boolean { return this.timer !== null; }
 
   flush(): void {
-    if (this.d.uplink.drainEnabled && this.closer === null) { this.d.uplink.drain(); return; }
+    // Not batching: data is published as it comes; just drain (and respect whoever holds the drain).
+    if (!this.batching) { this.d.uplink.drain(); return; }
+    if (this.closer !== null) { this.d.uplink.drain(); return; }   // a window is already open
     this.d.uplink.drainEnabled = true;
     this.d.uplink.drain();
     this.openedAt = this.d.clock.now();

@@ -115,3 +115,41 @@ describe("scheduler knobs", () => {
     svc.stop();
   });
 });
+
+describe("batch knob", () => {
+  test("a heartbeat flush opens a window while batching, and does not override a held drain otherwise", () => {
+    const clock = new SimClock();
+    const uplink = new UplinkProbe();
+    const batch = new BatchKnob({ uplink, clock, windowSec: 15 });
+    batch.fn("saver", cfg.modes.saver);
+    expect(uplink.drainEnabled).toBe(false);
+    batch.flush();
+    expect(uplink.drainEnabled).toBe(true);
+    expect(uplink.drains).toBe(1);
+    clock.advance(16_000);
+    expect(uplink.drainEnabled).toBe(false);
+    batch.fn("full", cfg.modes.full);
+    expect(uplink.drainEnabled).toBe(true);
+    uplink.drainEnabled = false;                       // someone else holds the drain (a test, an update)
+    batch.flush();
+    expect(uplink.drainEnabled).toBe(false);
+  });
+
+  test("the window stays open while the buffer still holds data, up to maxWindowSec", () => {
+    const clock = new SimClock();
+    const uplink = new UplinkProbe();
+    let rows = 100;
+    const batch = new BatchKnob({ uplink, clock, windowSec: 15, maxWindowSec: 60, isEmpty: () => rows === 0 });
+    batch.fn("saver", cfg.modes.saver);
+    batch.flush();
+    clock.advance(31_000);
+    expect(uplink.drainEnabled).toBe(true);            // still sending the backlog
+    rows = 0;
+    clock.advance(15_000);
+    expect(uplink.drainEnabled).toBe(false);
+    rows = 100;
+    batch.flush();
+    clock.advance(90_000);
+    expect(uplink.drainEnabled).toBe(false);           // bounded even if the buffer never empties
+  });
+});
