@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs a gateway release from an unpacked bundle, or rolls back to the previous one. POSIX sh
-# (runs under busybox too), so it needs nothing the box does not already have.
+# (tested with dash; written for busybox sh too), so it needs nothing the box does not already have.
 #
 #   sh install.sh [install] [--root DIR] [--board NAME] [--no-start] [--health-timeout SECONDS]
 #   sh install.sh rollback  [--root DIR] [--reason TEXT]
@@ -59,11 +59,12 @@ SYSTEMD=0
 if [ "$LIVE" -eq 1 ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then SYSTEMD=1; fi
 
 # Atomic symlink switch: make the new link beside the old one, then rename over it (rename(2) is
-# atomic, so a power cut leaves either the old or the new target, never none). mv -T (GNU coreutils,
-# busybox >= 1.30) keeps mv from moving the new link *into* the directory the old link points at.
+# atomic, so a power cut leaves either the old or the new target, never none). mv -T (GNU coreutils)
+# keeps mv from moving the new link *into* the directory the old link points at. Where mv has no -T
+# (some busybox builds), fall back to ln -sfn: correct, but not atomic.
 switch_link() { # switch_link TARGET LINK
   ln -sfn "$1" "$2.new"
-  mv -Tf "$2.new" "$2"
+  if ! mv -Tf "$2.new" "$2" 2>/dev/null; then rm -f "$2.new"; ln -sfn "$1" "$2"; fi
 }
 
 release_of() { # the release folder name a link points at, or nothing
