@@ -107,3 +107,25 @@ describe("tar format", () => {
     expect(verifyBundle(repacked, { key: key.publicKey, arch: "arm64" }).ok).toBe(true);
   }, 30_000);
 });
+
+describe("gateway verify-bundle (the command)", () => {
+  const cli = (...args: string[]) => {
+    const r = Bun.spawnSync([process.execPath, join(import.meta.dir, "../../app/main.ts"), "verify-bundle", ...args], { stdout: "pipe", stderr: "pipe" });
+    return { code: r.exitCode, out: r.stdout.toString() + r.stderr.toString() };
+  };
+  const pubFile = (pem: string) => { const p = join(tempDir(), "key.pub"); writeFileSync(p, pem); return p; };
+
+  test("exit 0 with the key, 1 with the reason otherwise, 2 for usage", () => {
+    const ok = cli(bundle, "--key", pubFile(key.publicPem), "--arch", "arm64");
+    expect(ok.code, ok.out).toBe(0);
+    expect(ok.out).toContain(`ok: gateway 9.9.9 (0123456789ab) linux-arm64, 11 files`);
+    const other = cli(bundle, "--key", pubFile(testKey().publicPem), "--arch", "arm64");
+    expect(other.code).toBe(1);
+    expect(other.out).toContain("bad signature");
+    const notKey = cli(bundle, "--key", bundle);
+    expect(notKey.code).toBe(1);
+    expect(notKey.out).toContain("cannot read public key");
+    expect(cli().code).toBe(2);
+    expect(cli(bundle, "--key").code).toBe(2);
+  }, 30_000);
+});
