@@ -55,6 +55,6 @@ const pct = (q: number) => rtts.length ? rtts[Math.min(rtts.length - 1, Math.flo
 console.log(`sipp exit ${code}; ${calls} MESSAGE at ${rate}/s over ${transport.toUpperCase()} in ${wall.toFixed(1)} s`);
 console.log(`response time ms: p50 ${pct(0.5)} p99 ${pct(0.99)} max ${rtts.length ? rtts[rtts.length - 1].toFixed(2) : "n/a"} (${rtts.length} samples)`);
 console.log(`engine CPU ${(((cpu.user + cpu.system) / 1e6 / wall) * 100).toFixed(0)}% of one core; peak RSS ${(peakRss / 1048576).toFixed(0)} MB; peak live server transactions ${peakTx}`);
-console.log(`engine stats: ${JSON.stringify(st)}`);
+console.log(`engine stats: ${JSON.stringify(st)}; udp send failures ${engine.transport.udp.sendFailures}`);
 engine.stop();
 process.exit(0);

@@ -2,6 +2,9 @@
 import type { Logger } from "../../core/logger.ts";
 import type { Source } from "./types.ts";
 
+/** Most datagrams per sendMany. */
+const BATCH = 16;
+
 export interface UdpOptions { host: string; port: number; log: Logger; onData: (data: Uint8Array, src: Source) => void }
 
 export class UdpTransport {
@@ -32,20 +35,40 @@ export class UdpTransport {
   }
 
   /**
-   * Sends one datagram. A full socket buffer only counts as a failure (UDP is lossy and the transaction
-   * retransmits); false only for a hard error (closed socket, bad address).
+   * Queues one datagram; everything queued while the event loop handles the current batch of reads goes
+   * out in one sendMany (sendmmsg) when it is done. At thousands of messages per second the per-packet
+   * send syscall was the engine's largest cost. A full socket buffer only counts as a failure (UDP is
+   * lossy and the transaction retransmits); false only when the socket is closed.
    */
   send(data: Uint8Array, port: number, address: string): boolean {
     if (!this.sock) return false;
-    try {
-      if (!this.sock.send(data, port, address)) this.sendFailures++;
-      return true;
-    } catch (e) {
-      this.sendFailures++;
-      this.o.log.debug("udp send failed", { to: `${address}:${port}`, error: String(e) });
-      return false;
-    }
+    this.out.push(data, port, address);
+    // Small batches: a large burst of responses overflows a slow peer's receive buffer.
+    if (this.out.length >= 3 * BATCH) this.flush();
+    else if (!this.flushing) { this.flushing = true; setImmediate(this.flush); }
+    return true;
   }
 
-  stop(): void { try { this.sock?.close(); } catch { /* closed */ } this.sock = null; }
+  private out: (Uint8Array | number | string)[] = [];
+  private flushing = false;
+  private readonly flush = (): void => {
+    this.flushing = false;
+    const packets = this.out;
+    if (!packets.length) return;
+    this.out = [];
+    if (!this.sock || !packets.length) return;
+    const n = packets.length / 3;
+    try {
+      const sent = n === 1 ? (this.sock.send(packets[0] as Uint8Array, packets[1] as number, packets[2] as string) ? 1 : 0) : this.sock.sendMany(packets);
+      if (sent < n) this.sendFailures += n - sent;
+    } catch {
+      // One bad destination must not lose the others: retry one by one.
+      for (let i = 0; i < packets.length; i += 3) {
+        try { if (!this.sock.send(packets[i] as Uint8Array, packets[i + 1] as number, packets[i + 2] as string)) this.sendFailures++; }
+        catch (e) { this.sendFailures++; this.o.log.debug("udp send failed", { to: `${packets[i + 2]}:${packets[i + 1]}`, error: String(e) }); }
+      }
+    }
+  };
+
+  stop(): void { this.flush(); try { this.sock?.close(); } catch { /* closed */ } this.sock = null; }
 }
