@@ -295,3 +295,21 @@ describe("timer queue memory", () => {
     expect(fnB.includes("big")).toBe(false);
   });
 });
+
+describe("Timer J by transport", () => {
+  test("over TCP a completed non-INVITE transaction is gone at once; over UDP it lingers 64*T1 under one timer", () => {
+    const { clock, layer } = setup();
+    const tcpSrc: Source = { transport: "tcp", address: "127.0.0.1", port: 40000, connId: 1 };
+    const a = request("MESSAGE", "z9hG4bKtcp1");
+    layer.createServer(serverKey(a, topVia(a)!), a, tcpSrc).respond(200);
+    expect(layer.servers.size).toBe(0);
+    const before = clock.pending();
+    for (let i = 0; i < 50; i++) { const r = request("MESSAGE", `z9hG4bKudp${i}`); layer.createServer(serverKey(r, topVia(r)!), r, src).respond(200); }
+    expect(layer.servers.size).toBe(50);
+    expect(clock.pending()).toBeLessThanOrEqual(before + 1);
+    clock.advance(31_999);
+    expect(layer.servers.size).toBe(50);
+    clock.advance(1);
+    expect(layer.servers.size).toBe(0);
+  });
+});

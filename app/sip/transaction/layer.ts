@@ -7,6 +7,7 @@ import { MAGIC_COOKIE, viaBranch, viaSentBy, type Via } from "../message/via.ts"
 import type { Destination, Source } from "../transport/types.ts";
 import { ClientTx } from "./client.ts";
 import type { TxEnv } from "./common.ts";
+import type { TimerHandle } from "./timer-queue.ts";
 import { CompletedTx, ServerTx } from "./server.ts";
 
 /** Server transaction key (17.2.3): branch + sent-by + method, ACK and CANCEL mapped as the RFC says. */
@@ -47,19 +48,22 @@ export class TransactionLayer {
   constructor(private readonly env: TxEnv) {
     env.linger = (key, bytes, source, ms, end) => {
       if (!this.servers.has(key)) return;
-      const c = new CompletedTx(key, bytes, source, env, ms, end);
+      const now = env.timers.now();
+      if (ms <= 0) { // reliable transport: Timer J is zero, nothing to keep
+        this.servers.delete(key);
+        if (end) end();
+        return;
+      }
+      const c = new CompletedTx(key, bytes, source, env, now + ms, end);
       this.servers.set(key, c);
+      this.lingering.push(c);
       // Bounded memory under overload: beyond maxLingering, the oldest completed transactions end early
       // (a retransmission of one of those is then handled as a new request).
-      this.lingering.push(c);
       while (this.lingering.length - this.lingerHead > this.maxLingering) {
         const old = this.lingering[this.lingerHead++];
         if (!old.ended) { old.terminate(); this.lingerEvicted++; }
       }
-      if (this.lingerHead > 4096 && this.lingerHead * 2 > this.lingering.length) {
-        this.lingering = this.lingering.slice(this.lingerHead);
-        this.lingerHead = 0;
-      }
+      if (!this.lingerTimer) this.lingerTimer = env.timers.schedule(ms, this.sweep);
     };
     const terminated = env.terminated;
     env.terminated = (tx) => {
@@ -73,6 +77,22 @@ export class TransactionLayer {
   }
 
   /** The live transaction for a key: a ServerTx, or the lingering remains of a completed non-INVITE one. */
+  private lingerTimer: TimerHandle | null = null;
+
+  /** Timer J for every lingering transaction: ends those due at the head of the queue, re-arms for the next. */
+  private readonly sweep = (): void => {
+    this.lingerTimer = null;
+    const now = this.env.timers.now();
+    while (this.lingerHead < this.lingering.length && this.lingering[this.lingerHead].expiresAt <= now) {
+      this.lingering[this.lingerHead++].terminate();
+    }
+    if (this.lingerHead > 4096 && this.lingerHead * 2 > this.lingering.length) {
+      this.lingering = this.lingering.slice(this.lingerHead);
+      this.lingerHead = 0;
+    }
+    if (this.lingerHead < this.lingering.length) this.lingerTimer = this.env.timers.schedule(this.lingering[this.lingerHead].expiresAt - now, this.sweep);
+  };
+
   findServer(key: string): ServerTx | CompletedTx | undefined { return this.servers.get(key); }
 
   createServer(key: string, req: SipRequest, source: Source): ServerTx {
@@ -119,5 +139,7 @@ export class TransactionLayer {
     this.accepted.clear();
     this.lingering = [];
     this.lingerHead = 0;
+    this.env.timers.cancel(this.lingerTimer);
+    this.lingerTimer = null;
   }
 }

@@ -193,18 +193,18 @@ export class ServerTx implements ServerTransaction {
 export class CompletedTx {
   readonly isInvite = false;
   readonly request = null;
-  private readonly timer: TimerHandle;
-  constructor(readonly key: string, private readonly bytes: Uint8Array, private readonly source: Source, private readonly env: TxEnv, ms: number, private readonly end: (() => void) | null) {
-    this.timer = env.timers.schedule(ms, () => this.terminate()); // Timer J
-  }
   ended = false;
+  /**
+   * No timer of its own: Timer J has the same length for every UDP transaction, so the layer keeps these
+   * in completion order and one timer ends them from the head of that queue (see TransactionLayer).
+   */
+  constructor(readonly key: string, private readonly bytes: Uint8Array, private readonly source: Source, private readonly env: TxEnv, readonly expiresAt: number, private readonly end: (() => void) | null) {}
   retransmission(): void { this.env.retransmitted(); this.env.send(this.source, this.bytes); }
   ack(_ack: SipRequest): void {}
   cancelled(): boolean { return false; }
   terminate(): void {
     if (this.ended) return;
     this.ended = true;
-    this.env.timers.cancel(this.timer);
     this.env.terminated({ key: this.key, kind: "server" });
     if (this.end) safe(this.end, this.env);
   }

@@ -16,6 +16,8 @@ export class TimerQueue {
   private stopped = false;
   constructor(private readonly clock: Clock, private readonly onError: (e: unknown) => void = () => {}) {}
 
+  now(): number { return this.clock.now(); }
+
   /** Live timers. */
   get size(): number { return this.heap.length - this.dead; }
 
