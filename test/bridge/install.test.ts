@@ -38,7 +38,6 @@ describe("bridge installed in the gateway", () => {
     const refused = validateConfig(withBroken);
     expect(!refused.ok && refused.errors).toEqual([{ path: "bridge.modbus.devices.1.tags.0.type", reason: "coil holds single bits: type must be bool" }]);
     const good = v.config.bridge.modbus.devices[0];
-    good.pollMs = 100;
     v.config.bridge.modbus.devices.push({ ...structuredClone(good), name: "broken", tags: [{ ...good.tags[0], name: "x", area: "coil", address: 0, type: "float32" }] });
     gw = new Gateway({ config: v.config, configPath: null, dataDir: mkdtempSync(join(tmpdir(), "gw-bridge-")), board: simBoard, logHub: new LogHub(Date.now, () => {}) });
     await gw.start();
