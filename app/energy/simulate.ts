@@ -113,7 +113,7 @@ export function simulate(sc: Scenario, policy: PolicyName, cfgOver: Partial<Ener
     scheduler.knob("uplink.modem", modemPowerKnob(gpio.outputSync(MODEM, 1)));
     scheduler.knob("telemetry.batch", batch.fn);
     scheduler.knob("heartbeat", heartbeatKnob(hb));
-    const service = new EnergyService({ clock, sensor: new SimPowerSensor(box), cfg: () => cfg, scheduler, history, onChange: (c) => { if (c.from !== "boot" && clock.now() < windowEnd) changes++; } });
+    const service = new EnergyService({ clock, sensor: new SimPowerSensor(box), cfg: () => cfg, scheduler, history, onChange: () => { if (clock.now() < windowEnd) changes++; } });
     live.service = service;
     service.start();
     hb.start();
