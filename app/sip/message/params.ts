@@ -1,0 +1,100 @@
+// Generic parameters (`;name=value`, RFC 3261 25.1 generic-param) and the character classes of the
+// grammar, done with lookup tables rather than regular expressions: this runs for every message.
+
+/** Parameters by lower-case name, in arrival order; `null` for a flag parameter (`;lr`, `;rport`). */
+export type Params = Map<string, string | null>;
+
+const TOKEN = new Uint8Array(256);
+for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`'~") TOKEN[c.charCodeAt(0)] = 1;
+
+/** RFC 3261 token (method names, parameter names, tags, branches). */
+export function isToken(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) { const c = s.charCodeAt(i); if (c > 255 || !TOKEN[c]) return false; }
+  return true;
+}
+
+export function isWs(c: number): boolean { return c === 32 || c === 9 || c === 13 || c === 10; }
+
+/** Index just past the closing quote of the quoted string starting at `i` (a `"`), or -1 if unterminated. */
+export function quotedEnd(s: string, i: number): number {
+  for (let j = i + 1; j < s.length; j++) {
+    const c = s.charCodeAt(j);
+    if (c === 92) j++;
+    else if (c === 34) return j + 1;
+  }
+  return -1;
+}
+
+/** Splits at `sep` outside quoted strings (and outside <> when angle is true). */
+export function splitOutside(s: string, sep: number, angle = false): string[] {
+  const out: string[] = [];
+  let start = 0, depth = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 34) { const e = quotedEnd(s, i); if (e < 0) { i = s.length; break; } i = e - 1; }
+    else if (angle && c === 60) depth++;
+    else if (angle && c === 62 && depth > 0) depth--;
+    else if (c === sep && depth === 0) { out.push(s.slice(start, i)); start = i + 1; }
+  }
+  out.push(s.slice(start));
+  return out;
+}
+
+/**
+ * Parses `;a=b ; c ;d = "q"` (leading `;` optional). Whitespace around `;` and `=` is allowed (SEMI and
+ * EQUAL are SWS-delimited, RFC 3261 25.1). Returns null when a name is not a token or a quote is open.
+ */
+export function parseParams(s: string): Params | null {
+  const out: Params = new Map();
+  const t = s.trim();
+  if (t === "") return out;
+  const parts = splitOutside(t.charCodeAt(0) === 59 ? t.slice(1) : t, 59);
+  for (const raw of parts) {
+    const eq = raw.indexOf("=");
+    const name = (eq < 0 ? raw : raw.slice(0, eq)).trim();
+    if (name === "" && eq < 0 && raw.trim() === "") return null; // ";;" — empty parameter
+    if (!isToken(name)) return null;
+    let value: string | null = null;
+    if (eq >= 0) {
+      value = raw.slice(eq + 1).trim();
+      if (value.charCodeAt(0) === 34) { if (quotedEnd(value, 0) !== value.length) return null; }
+      else if (value === "" ) return null;
+      else if (!isParamValue(value)) return null;
+    }
+    out.set(name.toLowerCase(), value);
+  }
+  return out;
+}
+
+/** token / host (IPv6 reference) / escaped chars as found in URI parameters. */
+function isParamValue(v: string): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c > 255) return false;
+    if (TOKEN[c] || c === 58 || c === 91 || c === 93 || c === 47 || c === 64 || c === 38 || c === 36 || c === 61) continue;
+    if (c >= 128) continue; // lenient: UTF-8 bytes some devices put in parameters
+    return false;
+  }
+  return true;
+}
+
+export function formatParams(p: Params): string {
+  let s = "";
+  for (const [k, v] of p) s += v === null ? `;${k}` : `;${k}=${v}`;
+  return s;
+}
+
+/** The text of a quoted string without its quotes and escapes; other strings unchanged. */
+export function unquote(s: string): string {
+  if (s.length < 2 || s.charCodeAt(0) !== 34 || s.charCodeAt(s.length - 1) !== 34) return s;
+  let out = "";
+  for (let i = 1; i < s.length - 1; i++) {
+    const c = s[i];
+    if (c === "\\" && i + 1 < s.length - 1) { out += s[i + 1]; i++; }
+    else out += c;
+  }
+  return out;
+}
+
+export function quote(s: string): string { return `"${s.replace(/[\\"]/g, (c) => "\\" + c)}"`; }

@@ -1,0 +1,38 @@
+// The serialiser: message → bytes. Content-Length is always written from the body (RFC 3261 20.14;
+// mandatory on streams), replacing whatever the headers said.
+//
+// Header text is "binary" (one char per byte, see headers.ts), so what was parsed goes out unchanged.
+// A value that user code wrote with characters above U+00FF is encoded as UTF-8 instead.
+import type { SipMessage } from "./types.ts";
+
+const CRLF = "\r\n";
+
+function needsUtf8(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 255) return true;
+  return false;
+}
+
+/** The start line and headers, without the empty line. */
+export function headText(m: SipMessage): string {
+  let s = m.kind === "request" ? `${m.method} ${m.uri} ${m.version}` : `${m.version} ${m.status} ${m.reason}`;
+  for (const f of m.headers.fields) {
+    if (f.key === "content-length") continue;
+    s += CRLF + f.name + ": " + (needsUtf8(f.value) ? Buffer.from(f.value, "utf8").toString("latin1") : f.value);
+  }
+  return s + CRLF + "Content-Length: " + m.body.length;
+}
+
+export function serialize(m: SipMessage): Uint8Array {
+  const head = headText(m) + CRLF + CRLF;
+  const headLen = Buffer.byteLength(head, "latin1");
+  const out = Buffer.allocUnsafe(headLen + m.body.length);
+  out.write(head, 0, "latin1");
+  if (m.body.length) out.set(m.body, headLen);
+  return out;
+}
+
+/** A readable text of a message for logs (body shown as UTF-8, cut). */
+export function describe(m: SipMessage, maxBody = 200): string {
+  const body = m.body.length ? "\n" + Buffer.from(m.body.subarray(0, maxBody)).toString("utf8") : "";
+  return headText(m) + body;
+}
