@@ -21,6 +21,10 @@ import { BatchKnob, heartbeatKnob, modemPowerKnob, videoKnob } from "./knobs.ts"
 import { Scheduler } from "./scheduler.ts";
 import { EnergyService } from "./service.ts";
 import { FixedStrategy } from "./baselines.ts";
+import { setBridgePollScale } from "../bridge/install.ts";
+
+/** The bridge clamps its poll scale to 10 000 (a 1 s poll becomes ~2.8 h): as good as stopped. */
+const BRIDGE_MAX_SCALE = 10_000;
 
 declare module "../core/bus.ts" {
   interface EventMap {
@@ -68,6 +72,8 @@ export function installEnergy(gw: Gateway): void {
   gw.recorder.publish("heartbeat", "critical");
   scheduler.knob("telemetry.batch", batch.fn);
   scheduler.knob("heartbeat", heartbeatKnob(h.heartbeat));
+  // Modbus poll periods × pollScale; 0 ("stop polling") becomes the bridge's largest scale.
+  scheduler.knob("bridge.poll", (_m, s) => setBridgePollScale(gw, s.pollScale > 0 ? s.pollScale : BRIDGE_MAX_SCALE));
 
   const lines: GpioLine[] = [];
   gw.lifecycle.add({
