@@ -45,6 +45,11 @@ export interface EnergyHandle {
   box: SimBox | null;
   gpio: GpioDriver | null;
   inputs: { chrg: boolean | null; pgood: boolean | null; lastVibration: number | null };
+  /**
+   * Whether a LoRa uplink can carry critical data now. The LoRa module sets it; until then the
+   * cellular modem is never powered down on a real board (the simulated box has a simulated modem).
+   */
+  loraAvailable: () => boolean;
 }
 
 const handles = new WeakMap<Gateway, EnergyHandle>();
@@ -61,6 +66,7 @@ export function installEnergy(gw: Gateway): void {
   const h: EnergyHandle = {
     scheduler, service: null, startError: null, simulated: board.simulated, board: board.name, box: null, gpio: null,
     inputs: { chrg: null, pgood: null, lastVibration: null },
+    loraAvailable: () => board.simulated,
     heartbeat: new Heartbeat(gw.clock, (seq) => {
       const s = h.service;
       gw.bus.emit("heartbeat", { seq, mode: s ? s.modeName() : cfg().modeNames.full, soc: s?.reading ? Math.round(s.reading.battery.soc * 10) / 10 : null, uptime: Math.round((gw.clock.now() - gw.startedAt) / 1000), version: VERSION });
@@ -158,7 +164,7 @@ async function wireLines(h: EnergyHandle, l: BoardLines, opened: GpioLine[], log
     catch (e) { log.warn("gpio line unavailable", { line: what, error: String(e) }); return null; }
   };
   if (l.videoPower) { const line = await tryOpen("videoPower", () => gpio.output(l.videoPower!, 0)); if (line) h.scheduler.knob("video.power", videoKnob(line)); }
-  if (l.modemPower) { const line = await tryOpen("modemPower", () => gpio.output(l.modemPower!, 1)); if (line) h.scheduler.knob("uplink.modem", modemPowerKnob(line)); }
+  if (l.modemPower) { const line = await tryOpen("modemPower", () => gpio.output(l.modemPower!, 1)); if (line) h.scheduler.knob("uplink.modem", modemPowerKnob(line, () => h.loraAvailable())); }
   if (l.loraReset) {
     // Pulse reset once at start so the modem begins from a known state (the LoRa driver may pulse again).
     const line = await tryOpen("loraReset", () => gpio.output(l.loraReset!, 1));

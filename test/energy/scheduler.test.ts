@@ -29,11 +29,12 @@ function rig() {
   const polls: number[] = [];
   scheduler.knob("telemetry.batch", batch.fn);
   scheduler.knob("video.power", videoKnob(gpio.outputSync({ chip: "c", line: 1 })));
-  scheduler.knob("uplink.modem", modemPowerKnob(gpio.outputSync({ chip: "c", line: 2 }, 1)));
+  let lora = true;
+  scheduler.knob("uplink.modem", modemPowerKnob(gpio.outputSync({ chip: "c", line: 2 }, 1), () => lora));
   scheduler.knob("heartbeat", heartbeatKnob(hb));
   scheduler.knob("bridge.poll", (_m, s) => { polls.push(s.pollScale); });   // as the bridge will plug in
   hb.start();
-  return { clock, gpio, uplink, scheduler, hb, beats, batch, polls };
+  return { clock, gpio, uplink, scheduler, hb, beats, batch, polls, setLora: (v: boolean) => { lora = v; } };
 }
 
 describe("scheduler knobs", () => {
@@ -67,6 +68,10 @@ describe("scheduler knobs", () => {
     r.scheduler.apply("full");
     expect(r.gpio.get("c", 1)).toBe(1);
     expect(r.uplink.drainEnabled).toBe(true);
+
+    r.setLora(false);                                   // no LoRa uplink: the modem stays on in survival
+    r.scheduler.apply("survival");
+    expect(r.gpio.get("c", 2)).toBe(1);
   });
 
   test("heartbeats come at least every hour whatever the mode sequence", () => {
