@@ -191,7 +191,7 @@ export class EnergyService {
       since: Number.isFinite(this.controller.since) ? this.controller.since : null,
       policy: this.controller.strategyName,
       waking: this.controller.waking,
-      battery: r ? { soc: round(r.battery.soc), voltage: r.battery.voltage, current: r.battery.current, charging: r.battery.charging, availableWh: round(availableWh(cfg, r.battery.soc)), reserveWh: round(reserveWh(cfg, this.measuredDraw)) } : null,
+      battery: r ? { soc: round(r.battery.soc), voltage: r.battery.voltage === null ? null : round(r.battery.voltage), current: r.battery.current === null ? null : round(r.battery.current), charging: r.battery.charging, availableWh: round(availableWh(cfg, r.battery.soc)), reserveWh: round(reserveWh(cfg, this.measuredDraw)) } : null,
       solar: r ? { watts: r.solar.watts === null ? null : round(r.solar.watts), pgood: r.solar.pgood } : null,
       sensorError: this.readError,
       measuredDrawW: Object.fromEntries(Object.entries(this.measuredDraw).map(([k, v]) => [this.modeName(k as ModeId), round(v!)])),
