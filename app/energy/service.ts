@@ -155,6 +155,11 @@ export class EnergyService {
     const r = this.reading;
     if (!r) return;
     const forecast = this.forecastNext();
+    // Nowcast: for the rest of this hour the panel's present output says more than any average.
+    if (r.solar.watts !== null && forecast.length) {
+      const left = 1 - (this.d.clock.now() % HOUR) / HOUR;
+      forecast[0] = r.solar.watts * left;
+    }
     this.changed(this.controller.evaluate({ now: this.d.clock.now(), soc: r.battery.soc, solarW: r.solar.watts, forecast, draw: this.measuredDraw }), forecast);
   }
 
