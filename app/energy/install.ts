@@ -102,7 +102,7 @@ export function installEnergy(gw: Gateway): void {
           mirror();
           box.start(60_000);
           h.box = box; h.gpio = gpio;
-        } else h.gpio = openGpio(e.gpio.driver, { root: e.gpio.root, now: () => gw.clock.now() });
+        } else h.gpio = openGpio(e.gpio.driver, { root: e.gpio.root, now: () => gw.clock.now(), onError: (spec, message) => log.error("gpio line lost", { chip: spec.chip, line: spec.line, error: message }) });
         sensor = openPowerSensor(e.power, { box: h.box ?? undefined, now: () => gw.clock.now() });
         await wireLines(h, e.gpio.lines, lines, log, () => cfg().vibration.edgeG);
       } catch (err) {
