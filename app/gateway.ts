@@ -23,6 +23,7 @@ import { baseRoutes } from "./web/api.ts";
 import type { Board } from "../hw/boards/index.ts";
 import { VERSION } from "./version.ts";
 import { installModules } from "./modules.ts";
+import { energyOf } from "./energy/install.ts";
 import { CommandRouter } from "./mgmt/commands.ts";
 import { registerBuiltinCommands } from "./mgmt/builtin.ts";
 import { DesiredConfig } from "./mgmt/desired-config.ts";
@@ -95,7 +96,12 @@ export class Gateway {
       this.bus.emit("store.recovered", this.store.recoveredFrom);
     }
 
-    this.uplink = new MqttUplink({ config: cfg, outbox: this.outbox, bus: this.bus, clock: this.clock, log: this.logs.for("uplink"), version: VERSION });
+    this.uplink = new MqttUplink({
+      config: cfg, outbox: this.outbox, bus: this.bus, clock: this.clock, log: this.logs.for("uplink"), version: VERSION,
+      mode: () => energyOf(this)?.service?.modeName() ?? "full",
+    });
+    // The retained status carries the energy mode: say it again whenever the mode changes.
+    this.bus.on("energy.mode", () => this.uplink.publishStatus(true));
     this.outbox.onAdded(() => this.uplink.drain());
     this.commands = new CommandRouter(this.uplink, this.logs.for("mgmt"));
     registerBuiltinCommands({

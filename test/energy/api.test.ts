@@ -57,6 +57,9 @@ describe("energy API and events", () => {
     expect(hb.mode).toBe("sleep");
     expect(typeof hb.seq).toBe("number");
     expect(events().some((e) => e.type === "energy.mode")).toBe(false);   // the boot mode is not a change
+    // The retained status names the mode too.
+    const status = sub.messages.filter((m) => m.topic === "gw/gw-energy/status").map((m) => JSON.parse(m.payload));
+    expect(status.at(-1)).toMatchObject({ online: true, mode: "sleep" });
   });
 
   test("vibration above the threshold wakes the box to full, with an energy.mode event and its reason", async () => {
@@ -70,6 +73,7 @@ describe("energy API and events", () => {
     const ev = await waitFor("energy.mode full event", () => events().find((e) => e.type === "energy.mode" && e.mode === "full"), 15_000);
     expect(ev.from).toBe("sleep");
     expect(ev.reason).toContain("vibration 2.50 g");
+    await waitFor("status says full", () => sub.messages.some((m) => m.topic === "gw/gw-energy/status" && JSON.parse(m.payload).mode === "full"), 10_000);
     const m = await (await get("/metrics")).text();
     expect(m).toContain('gateway_energy_mode{mode="full"} 1');
   });
