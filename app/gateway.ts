@@ -20,6 +20,7 @@ import { Health } from "./web/health.ts";
 import { Metrics } from "./web/metrics.ts";
 import { WebServer } from "./web/server.ts";
 import { baseRoutes } from "./web/api.ts";
+import { landingPage } from "./web/landing.ts";
 import type { Board } from "../hw/boards/index.ts";
 import { VERSION } from "./version.ts";
 import { installModules } from "./modules.ts";
@@ -112,7 +113,7 @@ export class Gateway {
 
     const metricsReader = new SystemMetricsReader(opts.dataDir);
     const auth = new Auth({ kv: this.kv, provisionedHash: () => this.config.current.web.passwordHash, ttlSec: () => this.config.current.web.sessionTtl, now: () => this.clock.now() });
-    this.web = new WebServer({ listen: cfg.web.listen, auth, log: this.logs.for("web") });
+    this.web = new WebServer({ listen: cfg.web.listen, auth, log: this.logs.for("web"), page: landingPage });
     this.web.add(...baseRoutes({
       auth, health: this.health, metrics: this.metrics, config: this.config, outbox: this.outbox, uplink: this.uplink,
       version: VERSION, startedAt: this.startedAt, now: () => this.clock.now(),

@@ -123,5 +123,10 @@ describe("HTTP API", () => {
     expect((await api("/api/logout", { method: "POST" }, cookie)).status).toBe(200);
     expect((await api("/api/status", {}, cookie)).status).toBe(401);
     expect((await api("/api/nothing", {}, cookie)).status).toBe(404);
+    // The address `gateway run` prints answers with a page (login, then live status).
+    const page = await fetch(`${gw.base}/`);
+    expect(page.headers.get("content-type")).toStartWith("text/html");
+    expect(await page.text()).toContain("/api/session");
+    expect((await fetch(`${gw.base}/nothing-here`)).status).toBe(404);
   }, 60_000);
 });
