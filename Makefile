@@ -25,8 +25,9 @@ test: test-deps
 firmware: deps
 	@if [ -f firmware/build.ts ]; then $(BUN) firmware/build.ts; else echo "firmware build not available yet"; exit 1; fi
 
+## Every benchmark in scripts/bench (figures are printed, never asserted).
 bench: deps
-	$(BUN) scripts/bench/outbox.ts
+	@for f in scripts/bench/*.ts; do echo "== $$f"; $(BUN) $$f || exit 1; done
 
 clean:
 	rm -rf dist data node_modules

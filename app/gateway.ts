@@ -10,6 +10,7 @@ import { openStore, type OpenResult } from "./store/db.ts";
 import { KV } from "./store/kv.ts";
 import { Outbox, PRIORITIES } from "./store/outbox.ts";
 import { EventRecorder } from "./store/event-recorder.ts";
+import { DropReporter } from "./store/drop-reporter.ts";
 import { MqttUplink } from "./uplink/mqtt.ts";
 import { SimCounter } from "./sources/sim-counter.ts";
 import { SelfTelemetry } from "./sources/self-telemetry.ts";
@@ -22,6 +23,9 @@ import { baseRoutes } from "./web/api.ts";
 import type { Board } from "../hw/boards/index.ts";
 import { VERSION } from "./version.ts";
 import { installModules } from "./modules.ts";
+import { CommandRouter } from "./mgmt/commands.ts";
+import { registerBuiltinCommands } from "./mgmt/builtin.ts";
+import { DesiredConfig } from "./mgmt/desired-config.ts";
 
 declare module "./core/bus.ts" {
   interface EventMap {
@@ -51,6 +55,7 @@ export class Gateway {
   readonly recorder: EventRecorder;
   readonly uplink: MqttUplink;
   readonly web: WebServer;
+  readonly commands: CommandRouter;
   readonly health = new Health();
   readonly metrics = new Metrics();
   readonly startedAt: number;
@@ -72,10 +77,11 @@ export class Gateway {
     if (this.store.unknownMigrations.length)
       log.warn("database has migrations from a newer release (rollback); running with the tables this one knows", { unknown: this.store.unknownMigrations });
     this.kv = new KV(this.store.db);
+    const drops = new DropReporter(this.bus, this.clock);
     this.outbox = new Outbox(this.store.db, {
       maxBytes: cfg.store.maxBytes,
       now: () => this.clock.now(),
-      onDrop: (priority, count) => this.bus.emit("store.dropped", { priority, count }),
+      onDrop: (priority, count) => drops.dropped(priority, count),
       onError: (err) => this.bus.emit("store.error", { reason: err.reason, detail: err.message }),
     });
     this.recorder = new EventRecorder({ bus: this.bus, outbox: this.outbox, log: this.logs.for("events") });
@@ -91,6 +97,12 @@ export class Gateway {
 
     this.uplink = new MqttUplink({ config: cfg, outbox: this.outbox, bus: this.bus, clock: this.clock, log: this.logs.for("uplink"), version: VERSION });
     this.outbox.onAdded(() => this.uplink.drain());
+    this.commands = new CommandRouter(this.uplink, this.logs.for("mgmt"));
+    registerBuiltinCommands({
+      router: this.commands, config: this.config, logs: this.logs, version: VERSION, now: () => this.clock.now(), startedAt: this.startedAt,
+      restart: (reason) => { log.warn("restarting", { reason }); void this.stop().finally(() => process.exit(0)); },
+    });
+    new DesiredConfig({ uplink: this.uplink, config: this.config, log: this.logs.for("mgmt"), now: () => this.clock.now() });
 
     const metricsReader = new SystemMetricsReader(opts.dataDir);
     const auth = new Auth({ kv: this.kv, provisionedHash: () => this.config.current.web.passwordHash, ttlSec: () => this.config.current.web.sessionTtl, now: () => this.clock.now() });
@@ -131,7 +143,13 @@ export class Gateway {
     });
     this.health.add(() => {
       let ok = true, value: unknown;
-      try { this.store.db.query("SELECT 1").get(); const st = this.outbox.stats(); value = Math.round((st.bytes / st.maxBytes) * 1000) / 10; ok = (value as number) <= h().bufferMaxPercent; }
+      try {
+        this.store.db.query("SELECT 1").get();
+        const st = this.outbox.stats();
+        value = Math.round((st.bytes / st.maxBytes) * 1000) / 10;
+        ok = (value as number) <= h().bufferMaxPercent;
+        if (this.outbox.lastError) { ok = false; value = this.outbox.lastError.message; }
+      }
       catch (e) { ok = false; value = String(e); }
       return { name: "database", ok, value, threshold: h().bufferMaxPercent };
     });

@@ -39,7 +39,7 @@ export const ConfigSchema = Type.Object({
       batchPoints: Type.Integer({ default: 500, minimum: 1, maximum: 10000, description: "Most points in one telemetry message" }),
       maxInflight: Type.Integer({ default: 32, minimum: 1, maximum: 1000, description: "Most unacknowledged messages at once" }),
       reconnectMinMs: Type.Integer({ default: 1000, minimum: 100 }),
-      reconnectMaxMs: Type.Integer({ default: 60000, minimum: 1000 }),
+      reconnectMaxMs: Type.Integer({ default: 60000, minimum: 100 }),
     }),
   }),
   telemetry: Section({

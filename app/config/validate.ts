@@ -30,7 +30,18 @@ export function validateConfig(input: unknown): Validated {
     seen.add(path);
     errors.push({ path, reason: reasonOf(e.message, e.schema, e.value) });
   }
+  if (!errors.length) errors.push(...crossChecks(withDefaults as Config));
   return errors.length ? { ok: false, errors } : { ok: true, config: withDefaults as Config };
+}
+
+/** Rules that involve more than one key, which a JSON Schema cannot say clearly. */
+function crossChecks(c: Config): ConfigError[] {
+  const errors: ConfigError[] = [];
+  const m = c.uplink.mqtt;
+  if (m.password && !m.username) errors.push({ path: "uplink.mqtt.username", reason: "required when a password is set (brokers refuse a password alone)" });
+  if ((m.cert && !m.key) || (m.key && !m.cert)) errors.push({ path: m.cert ? "uplink.mqtt.key" : "uplink.mqtt.cert", reason: "client certificate and key go together" });
+  if (m.reconnectMinMs > m.reconnectMaxMs) errors.push({ path: "uplink.mqtt.reconnectMinMs", reason: `must not exceed reconnectMaxMs (${m.reconnectMaxMs})` });
+  return errors;
 }
 
 export function formatErrors(errors: ConfigError[]): string {

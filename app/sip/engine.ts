@@ -29,7 +29,9 @@
 //   const res = await tx.final;   // never rejects: tx.outcome is "response" | "timeout" (local 408)
 //                                 //                | "transport-error" (local 503)
 //   - sendRequest adds the top Via (fresh branch, rport) and User-Agent; createRequest adds From tag,
-//     Call-ID, CSeq 1, Max-Forwards 70 (makeRequest in message/build.ts).
+//     Call-ID, CSeq 1, Max-Forwards 70 (makeRequest in message/build.ts). Sending the same request
+//     object again (e.g. with Authorization added after a 401, CSeq raised by the caller) replaces our
+//     Via with a new branch: it is a new transaction.
 //   - engine.cancel(inviteTx) sends CANCEL; engine.sendStateless(ack, dest) sends an ACK for a 2xx.
 //   - The `source` a request came from is a valid destination for requests back to that peer (a TCP
 //     source reuses its connection).
@@ -70,6 +72,8 @@ export interface SipStats {
   received: number; sent: number; parseErrors: number; rejected: number; dropped: number;
   rateLimited: number; retransmissionsSent: number; retransmissionsAbsorbed: number; strayResponses: number;
   serverTransactions: number; clientTransactions: number; tcpConnections: number; timers: number;
+  /** Completed transactions ended before Timer J to bound memory under overload. */
+  lingerEvicted: number;
 }
 
 const KNOWN_METHODS = new Set(["INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "REGISTER", "INFO", "PRACK", "SUBSCRIBE", "NOTIFY", "UPDATE", "MESSAGE", "REFER", "PUBLISH"]);
@@ -91,7 +95,9 @@ export class SipEngine implements Service {
     this.timers = new TimerQueue(deps.clock, (e) => this.log.error("sip timer callback failed", { error: String(e) }));
     this.transport = new SipTransport({
       udp: cfg.udp, tcp: cfg.tcp, maxMessageBytes: cfg.maxMessageBytes, tcpIdleTimeoutSec: cfg.tcpIdleTimeout,
-      rateLimit: { ...cfg.rateLimit }, log: deps.log.child("transport"), now: () => deps.clock.now(),
+      // The rate limit measures real traffic, so it reads the monotonic clock, not the injected Clock
+      // (a SimClock that stands still in a test would otherwise never refill a bucket).
+      rateLimit: { ...cfg.rateLimit }, log: deps.log.child("transport"), now: () => performance.now(),
     });
     this.transport.onMessage = (data, src) => this.receive(data, src);
     this.layer = new TransactionLayer({
@@ -100,17 +106,42 @@ export class SipEngine implements Service {
       log: deps.log.child("tx"),
       send: (dest, data, onError) => this.transport.send(dest, data, onError),
       terminated: () => {},
+      linger: () => {}, // replaced by the layer
       retransmitted: () => { this.c.retransmissionsSent++; },
       userAgent: cfg.userAgent,
     });
   }
 
+  /**
+   * Binds UDP and TCP. A port that cannot be bound (in use, no permission) does not stop the gateway:
+   * the error is logged, the `sip` health check fails, and binding is retried every 10 s, so the rest of
+   * the gateway (bridge, uplink) keeps working on a box where something else holds 5060.
+   */
   async start(): Promise<void> {
-    await this.transport.start();
+    this.stopped = false;
+    await this.bind();
+  }
+
+  /** The last bind errors ("" when listening on both). */
+  bindError = "";
+  private stopped = false;
+  private retryId: number | null = null;
+
+  private async bind(): Promise<void> {
+    const errors = await this.transport.start();
+    if (this.stopped) { this.transport.stop(); return; }
+    this.bindError = errors.join("; ");
+    if (errors.length) {
+      this.log.error("sip cannot listen; retrying in 10 s", { errors });
+      this.retryId = this.deps.clock.setTimeout(() => { this.retryId = null; void this.bind(); }, 10_000);
+      return;
+    }
     this.log.info("sip listening", { udp: `${splitHostPort(this.deps.config.udp).host}:${this.transport.udp.port}`, tcp: `${splitHostPort(this.deps.config.tcp).host}:${this.transport.tcp.port}` });
   }
 
   stop(): void {
+    this.stopped = true;
+    if (this.retryId !== null) this.deps.clock.clearTimeout(this.retryId);
     this.layer.clear();
     this.timers.stop();
     this.transport.stop();
@@ -191,11 +222,17 @@ export class SipEngine implements Service {
       retransmissionsSent: this.c.retransmissionsSent, retransmissionsAbsorbed: this.c.retransmissionsAbsorbed,
       strayResponses: this.c.strayResponses, serverTransactions: this.layer.servers.size,
       clientTransactions: this.layer.clients.size, tcpConnections: this.transport.tcp.connections, timers: this.timers.size,
+      lingerEvicted: this.layer.lingerEvicted,
     };
   }
 
+  /** Requests whose top Via we added, so sending the same object again replaces it instead of stacking. */
+  private readonly stamped = new WeakSet<SipRequest>();
+
   private stamp(req: SipRequest, transport: TransportName, branch: string): void {
     const a = this.localAddress(transport);
+    if (this.stamped.has(req)) req.headers.shift("via");
+    this.stamped.add(req);
     req.headers.prepend("Via", `SIP/2.0/${transport.toUpperCase()} ${hostForUri(a.host)}:${a.port};rport;branch=${branch}`);
     if (!req.headers.has("max-forwards")) req.headers.add("Max-Forwards", "70");
     if (this.deps.config.userAgent && !req.headers.has("user-agent")) req.headers.add("User-Agent", this.deps.config.userAgent);
@@ -204,6 +241,7 @@ export class SipEngine implements Service {
   // ── receive path ──
 
   private receive(data: Uint8Array, src: Source): void {
+    if (data.length > this.deps.config.maxMessageBytes) { this.c.dropped++; return; } // (TCP: the framer enforces it)
     const r = parse(data);
     if (!r.ok) {
       this.c.parseErrors++;

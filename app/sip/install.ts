@@ -13,7 +13,7 @@ export function installSip(gw: Gateway): SipEngine | null {
 
   gw.health.add(() => {
     const l = engine.listening;
-    return { name: "sip", ok: l.udp && l.tcp, value: `udp:${l.udp ? "listening" : "down"} tcp:${l.tcp ? "listening" : "down"}`, threshold: "listening" };
+    return { name: "sip", ok: l.udp && l.tcp, value: engine.bindError || `udp:${l.udp ? "listening" : "down"} tcp:${l.tcp ? "listening" : "down"}`, threshold: "listening" };
   });
   gw.metrics.add(() => {
     const s = engine.stats();
@@ -30,6 +30,8 @@ export function installSip(gw: Gateway): SipEngine | null {
       { name: "sip_tcp_connections", help: "Open SIP TCP connections", type: "gauge", value: s.tcpConnections },
     ];
   });
+
+  gw.statusSections.set("sip", () => ({ listening: engine.listening, bindError: engine.bindError || undefined, ...engine.stats() }));
 
   installSipUsers(gw, engine);
   return engine;

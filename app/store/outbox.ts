@@ -60,6 +60,8 @@ export class Outbox {
   private readonly setMsgQ: Statement;
   private bytes = 0;
   private acked = 0;
+  /** The last write failure (disk full, corrupt), cleared by the next successful write. */
+  lastError: StoreError | null = null;
   maxBytes: number;
   private readonly now: () => number;
   private readonly addedListeners = new Set<() => void>();
@@ -96,8 +98,15 @@ export class Outbox {
 
   /** Runs fn in one transaction with the writes it makes here (e.g. a counter and its point). */
   transaction<T>(fn: () => T): T {
-    try { return this.db.transaction(fn)(); }
-    catch (e) { throw this.fail(e); }
+    const bytesBefore = this.bytes;   // a rolled-back write must not move the byte count
+    try {
+      const r = this.db.transaction(fn)();
+      this.lastError = null;
+      return r;
+    } catch (e) {
+      this.bytes = bytesBefore;
+      throw this.fail(e);
+    }
   }
 
   /** Adds points for one device, atomically; `also` runs inside the same transaction. */
@@ -224,6 +233,8 @@ export class Outbox {
 
   private fail(e: unknown): StoreError {
     const err = e instanceof StoreError ? e : classify(e);
+    if (e instanceof StoreError) return err;   // already reported by an inner transaction
+    this.lastError = err;
     this.opts.onError?.(err);
     return err;
   }

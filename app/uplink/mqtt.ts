@@ -68,7 +68,7 @@ export class MqttUplink {
   private options(): IClientOptions {
     const { config, version } = this.d;
     const m = config.uplink.mqtt;
-    const will = { topic: `${this.base}/${topics.status}`, payload: Buffer.from(JSON.stringify({ online: false, version, mode: "unknown", ts: 0 })), qos: 1 as const, retain: true };
+    const will = { topic: `${this.base}/${topics.status}`, payload: Buffer.from(JSON.stringify({ online: false, version, mode: "unknown", ts: this.d.clock.now() })), qos: 1 as const, retain: true };
     const opts: IClientOptions = {
       clientId: config.gateway.id,
       clean: false,                       // persistent session: commands queued while away arrive
@@ -175,8 +175,13 @@ export class MqttUplink {
 
   /** Publishes outside the outbox (command replies, reported config). Fire and forget. */
   publish(rel: string, payload: string | Buffer, opts: IClientPublishOptions = { qos: 1 }): boolean {
+    return this.publishTo(`${this.base}/${rel}`, payload, opts);
+  }
+
+  /** Publishes to a full topic (an MQTT 5 response-topic chosen by the requester). */
+  publishTo(topic: string, payload: string | Buffer, opts: IClientPublishOptions = { qos: 1 }): boolean {
     if (!this.client || this.status.state !== "connected") return false;
-    this.client.publish(rel.startsWith("/") ? rel.slice(1) : `${this.base}/${rel}`, payload, opts);
+    this.client.publish(topic, payload, opts);
     return true;
   }
 
@@ -223,12 +228,16 @@ export class MqttUplink {
     this.client = null;
     this.setState("stopped", "stopped");
     if (!client) return;
-    // A clean goodbye: retained status offline, then wait briefly for in-flight acknowledgements.
+    if (!client.connected) { client.end(true); return; }
+    // A clean goodbye: retained status offline (acknowledged, or given up after 2 s), then close.
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, 2000);
       client.publish(`${this.base}/${topics.status}`, JSON.stringify({ online: false, version: this.d.version, mode: this.d.mode?.() ?? "full", ts: this.d.clock.now() }), { qos: 1, retain: true }, () => { clearTimeout(t); resolve(); });
     });
-    await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(() => { client.end(true); resolve(); }, 2000);
+      client.end(false, {}, () => { clearTimeout(t); resolve(); });
+    });
   }
 }
 

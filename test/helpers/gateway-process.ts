@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freePort } from "./ports.ts";
-import { waitFor } from "./wait.ts";
+import { Fatal, waitFor } from "./wait.ts";
 
 export const ROOT = resolve(import.meta.dir, "../..");
 
@@ -45,7 +45,7 @@ export class GatewayProcess {
     void pump(this.proc.stdout as ReadableStream<Uint8Array>);
     void pump(this.proc.stderr as ReadableStream<Uint8Array>);
     if (waitHealthy) await waitFor(`gateway web on ${this.webPort}`, async () => {
-      if (this.proc?.exitCode !== null) throw new Error(`gateway exited ${this.proc?.exitCode}: ${this.output}`);
+      if (this.proc?.exitCode !== null) throw new Fatal(`gateway exited ${this.proc?.exitCode}: ${this.output}`);
       const r = await fetch(`${this.base}/api/health`).catch(() => null);
       return r !== null;
     }, 20_000, 50);

@@ -1,12 +1,12 @@
 // A real mosquitto broker on a free loopback port, started and stopped by the test.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt, { type MqttClient } from "mqtt";
 import { freePort } from "./ports.ts";
 import { waitFor } from "./wait.ts";
 
-export interface BrokerOptions { port?: number; passwords?: Record<string, string>; extra?: string }
+export interface BrokerOptions { port?: number; passwords?: Record<string, string>; extra?: string; tls?: { ca: string; cert: string; key: string } }
 
 export class Mosquitto {
   proc: ReturnType<typeof Bun.spawn> | null = null;
@@ -15,9 +15,11 @@ export class Mosquitto {
   log = "";
   constructor(private readonly opts: BrokerOptions = {}) {}
 
-  get url(): string { return `mqtt://127.0.0.1:${this.port}`; }
+  get url(): string { return `${this.opts.tls ? "mqtts" : "mqtt"}://127.0.0.1:${this.port}`; }
 
   async start(): Promise<this> {
+    // mosquitto started as root drops to its own user, which must be able to read our files.
+    chmodSync(this.dir, 0o755);
     this.port = this.port || this.opts.port || (await freePort());
     const lines = [`listener ${this.port} 127.0.0.1`, "persistence false", "max_inflight_messages 0", "max_queued_messages 1000000", "log_type error", "log_type warning"];
     if (this.opts.passwords) {
@@ -26,13 +28,15 @@ export class Mosquitto {
       for (const [u, p] of Object.entries(this.opts.passwords)) Bun.spawnSync(["mosquitto_passwd", "-b", pwfile, u, p]);
       lines.push("allow_anonymous false", `password_file ${pwfile}`);
     } else lines.push("allow_anonymous true");
+    if (this.opts.tls) lines.push(`cafile ${this.opts.tls.ca}`, `certfile ${this.opts.tls.cert}`, `keyfile ${this.opts.tls.key}`);
     if (this.opts.extra) lines.push(this.opts.extra);
     const conf = join(this.dir, "mosquitto.conf");
     writeFileSync(conf, lines.join("\n") + "\n");
     this.proc = Bun.spawn(["mosquitto", "-c", conf], { stdout: "pipe", stderr: "pipe" });
     void new Response(this.proc.stderr as ReadableStream).text().then((t) => { this.log += t; });
     await waitFor(`mosquitto on ${this.port}`, async () => {
-      const c = await connectClient(this.url, { reconnectPeriod: 0, connectTimeout: 500 }, this.opts.passwords).catch(() => null);
+      const tls = this.opts.tls ? { ca: readFileSync(this.opts.tls.ca) } : {};
+      const c = await connectClient(this.url, { reconnectPeriod: 0, connectTimeout: 500, ...tls }, this.opts.passwords).catch(() => null);
       if (c) await c.endAsync();
       return c !== null;
     }, 10_000, 50);
@@ -59,4 +63,19 @@ export async function collect(url: string, filter: string, opts: mqtt.IClientOpt
   client.on("message", (topic, payload, packet) => messages.push({ topic, payload: payload.toString(), retain: packet.retain }));
   await client.subscribeAsync(filter, { qos: 1 });
   return { client, messages };
+}
+
+/** A throwaway CA and a server certificate for 127.0.0.1, made with openssl. */
+export function makeCerts(dir: string): { ca: string; cert: string; key: string } {
+  const run = (args: string[]) => {
+    const r = Bun.spawnSync(["openssl", ...args], { cwd: dir, stderr: "pipe" });
+    if (!r.success) throw new Error(`openssl ${args[0]}: ${r.stderr.toString()}`);
+  };
+  run(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=test-ca", "-keyout", "ca.key", "-out", "ca.pem"]);
+  run(["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "server.key", "-out", "server.csr"]);
+  writeFileSync(join(dir, "san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+  run(["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-extfile", "san.ext", "-out", "server.pem"]);
+  chmodSync(dir, 0o755);
+  for (const f of ["server.key", "server.pem", "ca.pem"]) chmodSync(join(dir, f), 0o644);
+  return { ca: join(dir, "ca.pem"), cert: join(dir, "server.pem"), key: join(dir, "server.key") };
 }

@@ -6,8 +6,14 @@ export async function waitFor<T>(what: string, fn: () => T | Promise<T>, timeout
     try {
       const v = await fn();
       if (v) return v as NonNullable<T>;
-    } catch (e) { last = e; }
+    } catch (e) {
+      if (e instanceof Fatal) throw e;
+      last = e;
+    }
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
     await Bun.sleep(everyMs);
   }
 }
+
+/** Thrown from a waitFor condition to stop waiting at once (the thing waited on has died). */
+export class Fatal extends Error {}

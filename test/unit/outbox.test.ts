@@ -88,3 +88,27 @@ describe("outbox", () => {
     expect(ob2.stats().bytes).toBe(bytes);
   });
 });
+
+describe("drop reporter", () => {
+  test("one store.dropped event per priority per interval, with the count since the last", async () => {
+    const { SimClock } = await import("../../app/core/clock.ts");
+    const { EventBus } = await import("../../app/core/bus.ts");
+    const { DropReporter } = await import("../../app/store/drop-reporter.ts");
+    const clock = new SimClock();
+    const bus = new EventBus();
+    const seen: unknown[] = [];
+    bus.on("store.dropped", (e) => seen.push(e));
+    const r = new DropReporter(bus, clock, 10_000);
+    r.dropped("bulk", 5);
+    r.dropped("bulk", 7);
+    expect(seen).toEqual([]);                       // never from inside the outbox's transaction
+    clock.advance(0);
+    expect(seen).toEqual([{ priority: "bulk", count: 12 }]);
+    r.dropped("bulk", 1);
+    r.dropped("normal", 2);
+    clock.advance(9_999);
+    expect(seen).toHaveLength(1);
+    clock.advance(1);
+    expect(seen.slice(1)).toEqual([{ priority: "bulk", count: 1 }, { priority: "normal", count: 2 }]);
+  });
+});

@@ -95,7 +95,14 @@ export class Headers {
 
   /** Appends a field after the existing ones. */
   add(name: string, value: string): this {
-    this.fields.push({ key: headerKey(name), name: canonicalName(name), value });
+    const key = headerKey(name);
+    this.fields.push({ key, name: CANONICAL[key] ?? (name.length === 1 ? key : name), value });
+    return this;
+  }
+
+  /** Appends with a key already computed by headerKey() (the parser's fast path). */
+  addKeyed(key: string, name: string, value: string): this {
+    this.fields.push({ key, name: CANONICAL[key] ?? (name.length === 1 ? key : name), value });
     return this;
   }
 

@@ -62,31 +62,35 @@ export function parseUri(s: string): Uri | null {
   if (scheme !== "sip" && scheme !== "sips") {
     return rest ? { scheme, user: null, password: null, host: "", port: null, params: new Map(), headers: null, opaque: rest } : null;
   }
-  // userinfo: up to the first "@" ("@" must be escaped inside the user part). A "@" after "?" belongs
-  // to the headers unless the "?" sat in the user part (user-unreserved allows "?").
-  const q = rest.indexOf("?");
-  let at = rest.indexOf("@");
-  if (at >= 0 && q >= 0 && at > q && rest.slice(q, at).indexOf("=") >= 0) at = -1;
-  let user: string | null = null, password: string | null = null;
-  let hp = rest;
+  // userinfo: up to the first "@" ("@" must be escaped inside the user part; the user part may hold
+  // "?", ";" and "," unescaped, RFC 3261 25.1 user-unreserved). If what follows is no host, the "@"
+  // belonged to the URI headers (sip:host?subject=a@b) and there is no userinfo.
+  const at = rest.indexOf("@");
   if (at >= 0) {
-    const ui = rest.slice(0, at);
-    const pc = ui.indexOf(":");
-    user = pc >= 0 ? ui.slice(0, pc) : ui;
-    password = pc >= 0 ? ui.slice(pc + 1) : null;
-    if (user.length === 0) return null;
-    hp = rest.slice(at + 1);
+    const r = hostPart(rest.slice(at + 1));
+    if (r) {
+      const ui = rest.slice(0, at);
+      const pc = ui.indexOf(":");
+      const user = pc >= 0 ? ui.slice(0, pc) : ui;
+      if (user.length === 0) return null;
+      return { scheme, user, password: pc >= 0 ? ui.slice(pc + 1) : null, host: r.host, port: r.port, params: r.params, headers: r.headers, opaque: null };
+    }
+    if (rest.indexOf("?") < 0 || rest.indexOf("?") > at) return null;
   }
+  const r = hostPart(rest);
+  return r ? { scheme, user: null, password: null, host: r.host, port: r.port, params: r.params, headers: r.headers, opaque: null } : null;
+}
+
+function hostPart(hp: string): { host: string; port: number | null; params: Params; headers: string | null } | null {
   let headers: string | null = null;
-  const q2 = hp.indexOf("?");
-  if (q2 >= 0) { headers = hp.slice(q2 + 1); hp = hp.slice(0, q2); }
+  const q = hp.indexOf("?");
+  if (q >= 0) { headers = hp.slice(q + 1); hp = hp.slice(0, q); }
   const semi = hp.indexOf(";");
-  const hostport = semi >= 0 ? hp.slice(0, semi) : hp;
   const params = semi >= 0 ? parseParams(hp.slice(semi)) : new Map<string, string | null>();
   if (!params) return null;
-  const h = parseHostPort(hostport);
+  const h = parseHostPort(semi >= 0 ? hp.slice(0, semi) : hp);
   if (!h) return null;
-  return { scheme, user, password, host: h.host, port: h.port, params, headers, opaque: null };
+  return { host: h.host, port: h.port, params, headers };
 }
 
 export function formatUri(u: Uri): string {
@@ -128,7 +132,8 @@ export function parseNameAddr(value: string): NameAddr | null {
     if (s.charCodeAt(i) !== 60) return null;
   }
   const lt = s.indexOf("<", i);
-  if (lt >= 0 && (display !== null || lt < firstOf(s, 59, 0))) {
+  const firstSemi = s.indexOf(";");
+  if (lt >= 0 && (display !== null || firstSemi < 0 || lt < firstSemi)) {
     if (display === null) {
       const d = s.slice(0, lt).trim();
       if (d.length) {
@@ -154,11 +159,6 @@ export function parseNameAddr(value: string): NameAddr | null {
   const params = semi >= 0 ? parseParams(s.slice(semi)) : new Map<string, string | null>();
   if (!params) return null;
   return { display: null, uri, params, angle: false };
-}
-
-function firstOf(s: string, c: number, from: number): number {
-  const i = s.indexOf(String.fromCharCode(c), from);
-  return i < 0 ? s.length : i;
 }
 
 /** A display-name word: a token, or (leniently) raw non-ASCII bytes some devices send unquoted. */

@@ -17,6 +17,8 @@ export function answerable(req: SipRequest): boolean {
   return topVia(req) !== null && h.has("call-id") && h.has("cseq") && h.has("from") && h.has("to");
 }
 
+const SINGLE: Record<string, number> = { "call-id": 1, cseq: 2, from: 4, to: 8, "max-forwards": 16, "content-type": 32, expires: 64 };
+
 /** Null when the request is acceptable; otherwise the status to answer with. */
 export function checkRequest(req: SipRequest): Rejection | null {
   const can = answerable(req);
@@ -24,8 +26,13 @@ export function checkRequest(req: SipRequest): Rejection | null {
   if (!can) return reject(400, "Missing Via, Call-ID, CSeq, From or To");
   if (req.version.toUpperCase() !== "SIP/2.0") return reject(505, "Version Not Supported");
   const h = req.headers;
-  for (const n of ["call-id", "cseq", "from", "to", "max-forwards", "content-type", "expires"]) {
-    if (h.count(n) > 1) return reject(400, `Duplicate ${n} header`);
+  // Single-valued headers must not repeat (one pass over the fields).
+  let seen = 0;
+  for (const f of h.fields) {
+    const bit = SINGLE[f.key];
+    if (bit === undefined) continue;
+    if (seen & bit) return reject(400, `Duplicate ${f.name} header`);
+    seen |= bit;
   }
   const cseq = cseqOf(req);
   if (!cseq) return reject(400, "Bad CSeq");

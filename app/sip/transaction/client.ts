@@ -91,7 +91,12 @@ export class ClientTx implements ClientTransaction {
         if (s < 200) {
           if (this.state !== "proceeding") {
             this.state = "proceeding";
-            if (this.isInvite) { this.env.timers.cancel(this.timer); this.timer = null; this.env.timers.cancel(this.timeoutTimer); this.timeoutTimer = null; }
+            if (this.isInvite) {
+              this.env.timers.cancel(this.timer); this.timer = null;
+              this.env.timers.cancel(this.timeoutTimer);
+              // Proceeding has no RFC timer on a UAC; like a proxy's Timer C (16.6), give up after 3 minutes.
+              this.timeoutTimer = this.env.timers.schedule(180_000, () => this.fail("timeout", 408));
+            }
           }
           for (const f of this.provFns) safe(() => f(res), this.env);
           return;

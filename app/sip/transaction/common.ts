@@ -35,6 +35,12 @@ export interface TxEnv {
   send(dest: Destination | Source, data: Uint8Array, onError?: SendError): void;
   /** The transaction reached Terminated and must be forgotten. */
   terminated(tx: { key: string; kind: "server" | "client" }): void;
+  /**
+   * A non-INVITE server transaction reached Completed: from now on only its final response bytes matter
+   * (to answer retransmissions until Timer J), so the layer keeps those instead of the whole transaction.
+   * `end` is called when Timer J fires.
+   */
+  linger(key: string, bytes: Uint8Array, source: import("../transport/types.ts").Source, ms: number, end: (() => void) | null): void;
   /** A retransmission was sent (for metrics). */
   retransmitted(): void;
   /** Server header for responses, User-Agent for requests ("" = none). */

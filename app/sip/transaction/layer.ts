@@ -7,7 +7,7 @@ import { MAGIC_COOKIE, viaBranch, viaSentBy, type Via } from "../message/via.ts"
 import type { Destination, Source } from "../transport/types.ts";
 import { ClientTx } from "./client.ts";
 import type { TxEnv } from "./common.ts";
-import { ServerTx } from "./server.ts";
+import { CompletedTx, ServerTx } from "./server.ts";
 
 /** Server transaction key (17.2.3): branch + sent-by + method, ACK and CANCEL mapped as the RFC says. */
 export function serverKey(req: SipRequest, via: Via, method = req.method): string {
@@ -31,26 +31,49 @@ export function dialogAckKey(req: SipRequest): string | null {
 }
 
 export class TransactionLayer {
-  readonly servers = new Map<string, ServerTx>();
+  readonly servers = new Map<string, ServerTx | CompletedTx>();
   readonly clients = new Map<string, ClientTx>();
   /** Accepted INVITE server transactions by dialogAckKey, so the 2xx ACK stops retransmission. */
   private readonly accepted = new Map<string, ServerTx>();
   serverCreated = 0;
   clientCreated = 0;
+  /** Completed non-INVITE transactions in completion order (FIFO for the memory bound). */
+  private lingering: CompletedTx[] = [];
+  private lingerHead = 0;
+  /** Most completed non-INVITE transactions kept for Timer J (about 1 KB each). */
+  maxLingering = 100_000;
+  lingerEvicted = 0;
 
   constructor(private readonly env: TxEnv) {
+    env.linger = (key, bytes, source, ms, end) => {
+      if (!this.servers.has(key)) return;
+      const c = new CompletedTx(key, bytes, source, env, ms, end);
+      this.servers.set(key, c);
+      // Bounded memory under overload: beyond maxLingering, the oldest completed transactions end early
+      // (a retransmission of one of those is then handled as a new request).
+      this.lingering.push(c);
+      while (this.lingering.length - this.lingerHead > this.maxLingering) {
+        const old = this.lingering[this.lingerHead++];
+        if (!old.ended) { old.terminate(); this.lingerEvicted++; }
+      }
+      if (this.lingerHead > 4096 && this.lingerHead * 2 > this.lingering.length) {
+        this.lingering = this.lingering.slice(this.lingerHead);
+        this.lingerHead = 0;
+      }
+    };
     const terminated = env.terminated;
     env.terminated = (tx) => {
       if (tx.kind === "server") {
         const s = this.servers.get(tx.key);
         this.servers.delete(tx.key);
-        if (s?.isInvite) { const k = dialogAckKey(s.request); if (k && this.accepted.get(k) === s) this.accepted.delete(k); }
+        if (s instanceof ServerTx && s.isInvite) { const k = dialogAckKey(s.request); if (k && this.accepted.get(k) === s) this.accepted.delete(k); }
       } else this.clients.delete(tx.key);
       terminated(tx);
     };
   }
 
-  findServer(key: string): ServerTx | undefined { return this.servers.get(key); }
+  /** The live transaction for a key: a ServerTx, or the lingering remains of a completed non-INVITE one. */
+  findServer(key: string): ServerTx | CompletedTx | undefined { return this.servers.get(key); }
 
   createServer(key: string, req: SipRequest, source: Source): ServerTx {
     const tx = new ServerTx(key, req, source, this.env);
@@ -94,5 +117,7 @@ export class TransactionLayer {
     for (const t of [...this.servers.values()]) t.terminate();
     for (const t of [...this.clients.values()]) t.terminate();
     this.accepted.clear();
+    this.lingering = [];
+    this.lingerHead = 0;
   }
 }

@@ -57,6 +57,14 @@ export class ServerTx implements ServerTransaction {
     this.tv = timerValues(env.timerConfig, source.transport !== "udp");
     // RFC 3261 17.2.1: 100 Trying unless the user answers within 200 ms.
     if (this.isInvite) this.timer = env.timers.schedule(200, () => { this.timer = null; if (!this.last) this.respond(100); });
+    // A user that never answers must not leak the transaction: after 64*T1 (non-INVITE; the client has
+    // given up by then) or 3 minutes (INVITE, like Timer C), answer 408 ourselves.
+    this.timeoutTimer = env.timers.schedule(this.isInvite ? 180_000 : this.tv.timeout, () => {
+      this.timeoutTimer = null;
+      if (this.finalResponse || this.state === "terminated") return;
+      env.log.warn("request never answered by its handler; sending 408", { method: request.method, callId: request.headers.get("call-id") });
+      this.respond(408);
+    });
   }
 
   respond(status: number, reason?: string, opts: BodyOptions = {}): SipResponse {
@@ -78,9 +86,14 @@ export class ServerTx implements ServerTransaction {
     this.finalResponse = res;
     this.env.timers.cancel(this.timer);
     this.timer = null;
+    this.env.timers.cancel(this.timeoutTimer);
+    this.timeoutTimer = null;
     if (!this.isInvite) {
+      // Completed until Timer J. The layer keeps just the response bytes for retransmitted requests,
+      // so thousands of lingering transactions cost a few hundred bytes each, not a parsed request.
       this.state = "completed";
-      this.timer = this.env.timers.schedule(this.tv.j, () => this.terminate());  // Timer J
+      const fns = this.termFns;
+      this.env.linger(this.key, bytes, this.source, this.tv.j, fns.length ? () => this.terminate() : null);
       return;
     }
     // INVITE: 2xx → Accepted (RFC 6026; 2xx retransmitted per RFC 3261 13.3.1.4 until the ACK),
@@ -157,11 +170,36 @@ export class ServerTx implements ServerTransaction {
 
   terminate(): void {
     if (this.state === "terminated") return;
+    const lingering = this.state === "completed" && !this.isInvite;
     this.state = "terminated";
     this.env.timers.cancel(this.timer); this.timer = null;
     this.env.timers.cancel(this.timeoutTimer); this.timeoutTimer = null;
-    this.env.terminated({ key: this.key, kind: "server" });
+    if (!lingering) this.env.terminated({ key: this.key, kind: "server" });
     for (const f of this.termFns) safe(f, this.env);
+  }
+}
+
+/**
+ * What remains of a non-INVITE server transaction in Completed (RFC 3261 17.2.2): the final response,
+ * re-sent for each retransmitted request until Timer J.
+ */
+export class CompletedTx {
+  readonly isInvite = false;
+  readonly request = null;
+  private readonly timer: TimerHandle;
+  constructor(readonly key: string, private readonly bytes: Uint8Array, private readonly source: Source, private readonly env: TxEnv, ms: number, private readonly end: (() => void) | null) {
+    this.timer = env.timers.schedule(ms, () => this.terminate()); // Timer J
+  }
+  ended = false;
+  retransmission(): void { this.env.retransmitted(); this.env.send(this.source, this.bytes); }
+  ack(_ack: SipRequest): void {}
+  cancelled(): boolean { return false; }
+  terminate(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.env.timers.cancel(this.timer);
+    this.env.terminated({ key: this.key, kind: "server" });
+    if (this.end) safe(this.end, this.env);
   }
 }
 

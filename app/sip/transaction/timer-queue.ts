@@ -31,7 +31,7 @@ export class TimerQueue {
     // Rebuild when mostly tombstones, so memory follows the live count.
     if (this.dead > 1024 && this.dead > this.heap.length / 2) {
       this.heap = this.heap.filter((x) => !x.cancelled);
-      this.heap.sort(less);
+      this.heap.sort((x, y) => x.at - y.at || x.seq - y.seq); // a sorted array is a valid heap
       this.dead = 0;
     }
   }

@@ -53,9 +53,12 @@ export class SipTransport {
     this.tcp = new TcpTransport({ host: t.host, port: t.port, log: o.log, maxMessageBytes: o.maxMessageBytes, idleTimeoutSec: o.tcpIdleTimeoutSec, onData });
   }
 
-  async start(): Promise<void> {
-    await this.udp.start();
-    try { await this.tcp.start(); } catch (e) { this.udp.stop(); throw e; }
+  /** Binds what is not bound yet; returns the errors of what could not be bound (port in use...). */
+  async start(): Promise<string[]> {
+    const errors: string[] = [];
+    if (!this.udp.listening) { try { await this.udp.start(); } catch (e) { errors.push(`udp ${this.o.udp}: ${e instanceof Error ? e.message : String(e)}`); } }
+    if (!this.tcp.listening) { try { await this.tcp.start(); } catch (e) { errors.push(`tcp ${this.o.tcp}: ${e instanceof Error ? e.message : String(e)}`); } }
+    return errors;
   }
 
   stop(): void { this.tcp.stop(); this.udp.stop(); }

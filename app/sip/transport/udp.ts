@@ -5,7 +5,7 @@ import type { Source } from "./types.ts";
 export interface UdpOptions { host: string; port: number; log: Logger; onData: (data: Uint8Array, src: Source) => void }
 
 export class UdpTransport {
-  private sock: Awaited<ReturnType<typeof Bun.udpSocket>> | null = null;
+  private sock: import("bun").udp.Socket<"uint8array"> | null = null;
   sendFailures = 0;
   constructor(private readonly o: UdpOptions) {}
 
@@ -19,10 +19,11 @@ export class UdpTransport {
       port: this.o.port,
       binaryType: "uint8array",
       socket: {
-        data(_s, buf, port, address) { onData(buf, { transport: "udp", address, port }); },
-        error: (_s: unknown, err: Error) => { this.o.log.warn("udp socket error", { error: String(err) }); },
+        data(_s: unknown, buf: Uint8Array, port: number, address: string) { onData(buf, { transport: "udp", address, port }); },
+        // ICMP errors (port unreachable after a peer went away) surface here; UDP carries on.
+        error: (_s: unknown, err: unknown) => { this.o.log.debug("udp socket error", { error: String(err) }); },
       } as any,
-    });
+    }) as import("bun").udp.Socket<"uint8array">;
   }
 
   /**
