@@ -129,7 +129,7 @@ interface SippResult { ok: number; failed: number; rtts: number[] }
 async function runSipp(dir: string, port: number, args: string[]): Promise<SippResult> {
   const work = mkdtempSync(join(dir, "sipp-"));
   const p = Bun.spawn(["sipp", `127.0.0.1:${port}`, "-sf", join(HERE, "register.xml"), "-inf", join(dir, "users.csv"),
-    "-au", "bench", "-ap", PASSWORD, "-i", "127.0.0.1", "-nostdin", "-trace_rtt", "-rtt_freq", "1000", "-max_recv_loops", "10000", "-max_sched_loops", "10000", ...args],
+    "-au", "bench", "-ap", PASSWORD, "-i", "127.0.0.1", "-nostdin", "-trace_rtt", "-rtt_freq", "100", "-max_recv_loops", "10000", "-max_sched_loops", "10000", ...args],
     { cwd: work, stdout: "pipe", stderr: "pipe" });
   const out = await new Response(p.stdout).text();
   await p.exited;
