@@ -26,4 +26,5 @@ export const USAGE = `usage:
   gateway run [--config FILE] [--data DIR] [--board NAME]   start the gateway (default config ./gateway.yaml, data ./data, board sim)
   gateway check-config FILE                                 validate a config file; lists every error as "path: reason"
   gateway health [--config FILE] [--url URL]                exit 0 if /api/health is ok, 1 if not (for keepalived/systemd)
+  gateway verify-bundle FILE [--key PUB] [--arch ARCH]      check an update bundle's signature, arch and hashes (exit 0 ok / 1 with the reason)
   gateway --version                                         print version and commit`;

@@ -81,6 +81,7 @@ async function main(argv: string[]): Promise<number> {
     case "run": return run(cli.flags);
     case "check-config": return checkConfig(cli.args);
     case "health": return health(cli.flags);
+    case "verify-bundle": return (await import("./firmware/verify-command.ts")).verifyBundleCommand(cli.args, cli.flags);
     case "help": case "": console.log(USAGE); return cli.command ? EXIT.ok : EXIT.usage;
     default: console.error(`unknown command "${cli.command}"\n${USAGE}`); return EXIT.usage;
   }

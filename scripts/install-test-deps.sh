@@ -13,6 +13,8 @@ PACKAGES=(
   iproute2             # network namespaces for multi-host tests
   util-linux           # unshare (mount namespaces for fake sysfs)
   openssl              # test certificates for mqtts://
+  keepalived           # checks the HA example (keepalived -t)
+  systemd              # systemd-analyze/sysusers/tmpfiles check the units (nothing is started)
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -12,8 +12,8 @@
 //   });
 //   - `tx.respond(status, reason?, { headers?, body?, contentType? })` builds the response from the
 //     request (Via/From/To/Call-ID/CSeq copied, a To tag that is the same on every response of the
-//     transaction), sends it to the observed source (RFC 3581) and returns it. `tx.send(res)` sends a
-//     response built with makeResponse(). Retransmitted requests never reach a handler again: the
+//     transaction), sends it to the observed source (RFC 3581) and returns it. `tx.response(...)` builds
+//     the same without sending (to edit it), `tx.send(res)` sends it. Retransmitted requests never reach a handler again: the
 //     transaction answers them with the last response. A handler that throws, or whose promise
 //     rejects, before answering produces 500.
 //   - Order: the method's handler; else the built-in OPTIONS (200 with Allow); else "*"; else 405/501.
