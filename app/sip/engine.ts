@@ -273,7 +273,7 @@ export class SipEngine implements Service {
     const existing = this.layer.findServer(key);
     if (existing) { this.c.retransmissionsAbsorbed++; existing.retransmission(); return; }
 
-    const rejection = parseError ? { status: 400, reason: "Bad Request", answerable: true } : checkRequest(req);
+    const rejection = parseError ? { status: 400, reason: "Bad Request", answerable: true } : checkRequest(req, via);
     if (rejection) {
       this.c.rejected++;
       if (!rejection.answerable) { this.c.dropped++; return; }

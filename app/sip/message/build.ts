@@ -70,10 +70,8 @@ export function makeResponse(req: SipRequest, status: number, reason?: string, o
     if (f.key === "via" || f.key === "from" || f.key === "call-id" || f.key === "cseq" || (rr && f.key === "record-route")) h.add(f.name, f.value);
     else if (f.key === "to") {
       let v = f.value;
-      if (status > 100) {
-        const na = parseNameAddr(v);
-        if (na && !na.params.has("tag")) v = `${v};tag=${opts.toTag ?? newTag()}`;
-      }
+      // Only a value mentioning "tag" needs the parser to tell a tag parameter from, say, a user name.
+      if (status > 100 && (!/tag/i.test(v) || !parseNameAddr(v)?.params.has("tag"))) v = `${v};tag=${opts.toTag ?? newTag()}`;
       h.add(f.name, v);
     }
   }
