@@ -6,6 +6,7 @@ PACKAGES=(
   mosquitto            # MQTT broker (uplink, remote management)
   mosquitto-clients    # mosquitto_sub/pub for tests and people
   sip-tester           # sipp: SIP peer for registrar/proxy tests
+  sipvicious           # svmap/svwar/svcrack: SIP scanners as hostile input for the SIP engine
   python3-pymodbus     # real Modbus TCP/RTU peer
   socat                # pseudo-terminal pairs (RS-485, LoRa modem)
   qemu-user            # run the arm64 executable

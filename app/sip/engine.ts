@@ -12,8 +12,8 @@
 //   });
 //   - `tx.respond(status, reason?, { headers?, body?, contentType? })` builds the response from the
 //     request (Via/From/To/Call-ID/CSeq copied, a To tag that is the same on every response of the
-//     transaction), sends it to the observed source (RFC 3581) and returns it. `tx.send(res)` sends a
-//     response built with makeResponse(). Retransmitted requests never reach a handler again: the
+//     transaction), sends it to the observed source (RFC 3581) and returns it. `tx.response(...)` builds
+//     the same without sending (to edit it), `tx.send(res)` sends it. Retransmitted requests never reach a handler again: the
 //     transaction answers them with the last response. A handler that throws, or whose promise
 //     rejects, before answering produces 500.
 //   - Order: the method's handler; else the built-in OPTIONS (200 with Allow); else "*"; else 405/501.
@@ -29,7 +29,9 @@
 //   const res = await tx.final;   // never rejects: tx.outcome is "response" | "timeout" (local 408)
 //                                 //                | "transport-error" (local 503)
 //   - sendRequest adds the top Via (fresh branch, rport) and User-Agent; createRequest adds From tag,
-//     Call-ID, CSeq 1, Max-Forwards 70 (makeRequest in message/build.ts).
+//     Call-ID, CSeq 1, Max-Forwards 70 (makeRequest in message/build.ts). Sending the same request
+//     object again (e.g. with Authorization added after a 401, CSeq raised by the caller) replaces our
+//     Via with a new branch: it is a new transaction.
 //   - engine.cancel(inviteTx) sends CANCEL; engine.sendStateless(ack, dest) sends an ACK for a 2xx.
 //   - The `source` a request came from is a valid destination for requests back to that peer (a TCP
 //     source reuses its connection).
@@ -224,8 +226,13 @@ export class SipEngine implements Service {
     };
   }
 
+  /** Requests whose top Via we added, so sending the same object again replaces it instead of stacking. */
+  private readonly stamped = new WeakSet<SipRequest>();
+
   private stamp(req: SipRequest, transport: TransportName, branch: string): void {
     const a = this.localAddress(transport);
+    if (this.stamped.has(req)) req.headers.shift("via");
+    this.stamped.add(req);
     req.headers.prepend("Via", `SIP/2.0/${transport.toUpperCase()} ${hostForUri(a.host)}:${a.port};rport;branch=${branch}`);
     if (!req.headers.has("max-forwards")) req.headers.add("Max-Forwards", "70");
     if (this.deps.config.userAgent && !req.headers.has("user-agent")) req.headers.add("User-Agent", this.deps.config.userAgent);
@@ -266,7 +273,7 @@ export class SipEngine implements Service {
     const existing = this.layer.findServer(key);
     if (existing) { this.c.retransmissionsAbsorbed++; existing.retransmission(); return; }
 
-    const rejection = parseError ? { status: 400, reason: "Bad Request", answerable: true } : checkRequest(req);
+    const rejection = parseError ? { status: 400, reason: "Bad Request", answerable: true } : checkRequest(req, via);
     if (rejection) {
       this.c.rejected++;
       if (!rejection.answerable) { this.c.dropped++; return; }

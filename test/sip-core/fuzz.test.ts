@@ -80,7 +80,7 @@ describe(`fuzz (seed ${SEED})`, () => {
     }
     const f = new StreamFramer(65535);
     for (let i = 0; i < 2_000; i++) { const r = f.push(sample()); if (r.error) expect(typeof r.error).toBe("string"); }
-  });
+  }, 30_000);
 
   const eng = startEngine({ rateLimit: { perSecond: 0 } });
   afterAll(async () => (await eng).stop());
@@ -116,5 +116,5 @@ describe(`fuzz (seed ${SEED})`, () => {
     expect(s.parseErrors).toBeGreaterThan(100);
     // No handler or internal failure was logged at error level.
     expect(lines.filter((l) => l.includes('"level":"error"'))).toEqual([]);
-  });
+  }, 30_000);
 });

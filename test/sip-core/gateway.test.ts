@@ -26,7 +26,7 @@ describe("sip in the gateway", () => {
     expect(sip.ok).toBe(true);
     const metrics = await (await fetch(`${gw.base}/metrics`, { headers: { cookie } })).text();
     expect(metrics).toMatch(/sip_messages_received_total [1-9]/);
-  });
+  }, 30_000);
 
   test("a SIP port held by someone else: the gateway runs, health `sip` fails with the reason", async () => {
     const port = await freeUdpTcpPort();
@@ -41,5 +41,5 @@ describe("sip in the gateway", () => {
     }, 5000);
     expect(sip.ok).toBe(false);
     expect(String(sip.value)).toContain("tcp");
-  });
+  }, 30_000);
 });

@@ -127,6 +127,10 @@ describe("building and serialising", () => {
     expect(res.headers.get("via")).toBe(req.headers.get("via"));
     expect(toOf(res)!.params.get("tag")).toBe("fixed");
     expect(res.headers.get("expires")).toBe("3600");
+    expect(res.headers.has("record-route")).toBe(false);
+    req.headers.add("Record-Route", "<sip:p1.example.com;lr>, <sip:p2.example.com;lr>");
+    expect(makeResponse(req, 200).headers.get("record-route")).toBe("<sip:p1.example.com;lr>, <sip:p2.example.com;lr>");
+    expect(makeResponse(req, 403).headers.has("record-route")).toBe(false);
     const trying = makeResponse(req, 100);
     expect(toOf(trying)!.params.has("tag")).toBe(false);
     const round = parse(serialize(res));

@@ -258,6 +258,18 @@ Content-Length: 0
 Contact: <sip:user@host105.example.com>
 
 `),
+  // 3.3.4 Unknown URI Schemes in Header Fields (valid syntax; what to do with it is the application's)
+  unksm2: utf(`REGISTER sip:example.com SIP/2.0
+To: isbn:2983792873
+From: <http://www.example.com>;tag=3234233
+Call-ID: unksm2.daksdj@hyphenated-host.example.com
+CSeq: 234902 REGISTER
+Max-Forwards: 70
+Via: SIP/2.0/UDP 192.0.2.21:5060;branch=z9hG4bKkdjuw
+Contact: <name:John_Smith>
+l: 0
+
+`),
 };
 
 export const invalid: Record<string, Uint8Array> = {
@@ -551,6 +563,69 @@ To: <sip:user@example.edu>;tag=902jndnke3
 Content-Length: 0
 Contact: <sip:user@host105.example.com>
 
+`),
+  // 3.3.1 Missing Required Header Fields
+  insuf: utf(`INVITE sip:user@example.com SIP/2.0
+CSeq: 193942 INVITE
+Via: SIP/2.0/UDP 192.0.2.95;branch=z9hG4bKkdj.insuf
+Content-Type: application/sdp
+l: 150
+
+${SDP150}`),
+  // 3.3.2 Request-URI with Unknown Scheme
+  unkscm: utf(`OPTIONS nobodyKnowsThisScheme:totallyopaquecontent SIP/2.0
+To: sip:user@example.com
+From: sip:caller@example.net;tag=384
+Max-Forwards: 3
+Call-ID: unkscm.nasdfasser0q239nwsdfasdkl34
+CSeq: 3923423 OPTIONS
+Via: SIP/2.0/TCP host9.example.com;branch=z9hG4bKkdjuw39234
+Content-Length: 0
+
+`),
+  // 3.3.3 Request-URI with Known but Atypical Scheme... (novel scheme)
+  novelsc: utf(`OPTIONS soap.beep://192.0.2.103:3002 SIP/2.0
+To: sip:user@example.com
+From: sip:caller@example.net;tag=384
+Max-Forwards: 3
+Call-ID: novelsc.asdfasser0q239nwsdfasdkl34
+CSeq: 3923423 OPTIONS
+Via: SIP/2.0/TCP host9.example.com;branch=z9hG4bKkdjuw39234
+Content-Length: 0
+
+`),
+  // 3.3.8 Multiple Values in Single Value Required Fields
+  multi01: utf(`INVITE sip:user@company.com SIP/2.0
+Contact: <sip:caller@host25.example.net>
+Via: SIP/2.0/UDP 192.0.2.25;branch=z9hG4bKkdjuw
+Max-Forwards: 70
+CSeq: 5 INVITE
+Call-ID: multi01.98asdh@192.0.2.1
+CSeq: 59 INVITE
+Call-ID: multi01.98asdh@192.0.2.2
+From: sip:caller@example.com;tag=3413415
+To: sip:user@example.com
+To: sip:other@example.net
+From: sip:caller@example.net;tag=2923420123
+Content-Type: application/sdp
+l: 150
+Contact: <sip:caller@host36.example.net>
+Max-Forwards: 5
+
+${SDP150}`),
+  // 3.3.9 Multiple Content-Length Values
+  mcl01: utf(`OPTIONS sip:user@example.com SIP/2.0
+Via: SIP/2.0/UDP host5.example.net;branch=z9hG4bK293423
+To: sip:user@example.com
+From: sip:other@example.net;tag=3923942
+Call-ID: mcl01.fhn2323orihawfdoa3o4r52o3irsdf
+CSeq: 15932 OPTIONS
+Content-Length: 13
+Max-Forwards: 60
+Content-Length: 5
+Content-Type: text/plain
+
+There's no way to know how many octets are supposed to be here.
 `),
 };
 

@@ -27,7 +27,7 @@ describe("sipp against the engine", () => {
     const r = await sipp("options.xml", e.port, ["-m", "50", "-r", "200", "-l", "20"]);
     expect(r.code, r.out).toBe(0);
     expect(e.engine.stats().received).toBeGreaterThanOrEqual(50);
-  });
+  }, 30_000);
 
   test("OPTIONS over TCP (one connection): every call gets 200", async () => {
     const e = await startEngine();
@@ -35,7 +35,7 @@ describe("sipp against the engine", () => {
     const r = await sipp("options.xml", e.port, ["-t", "t1", "-m", "50", "-r", "200", "-l", "20"]);
     expect(r.code, r.out).toBe(0);
     expect(e.engine.stats().received).toBeGreaterThanOrEqual(50);
-  });
+  }, 30_000);
 
   test("INVITE rejected with 486: sipp's ACK confirms the server transaction (no more 486s)", async () => {
     const e = await startEngine({ timers: { t1Ms: 50, t2Ms: 400, t4Ms: 200 } });
@@ -47,7 +47,7 @@ describe("sipp against the engine", () => {
     await waitFor("ACKs matched to their transactions", () => acks.length === 5, 5000, 10);
     expect(acks).toEqual(["ACK", "ACK", "ACK", "ACK", "ACK"]);
     expect(e.engine.stats().retransmissionsSent).toBe(0);
-  });
+  }, 30_000);
 
   test("a retransmitted MESSAGE is answered from the transaction and handled once per call", async () => {
     const e = await startEngine();
@@ -59,5 +59,5 @@ describe("sipp against the engine", () => {
     expect(r.code, r.out).toBe(0);
     expect(handled).toBe(10);
     expect(e.engine.stats().retransmissionsAbsorbed).toBe(10);
-  });
+  }, 30_000);
 });

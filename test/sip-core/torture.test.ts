@@ -89,6 +89,12 @@ describe("RFC 4475 invalid messages are rejected, never thrown", () => {
   }
   test("badvers is 505, mismatches and bad addresses are 400", () => {
     expect(verdict(invalid.badvers).status).toBe(505);
+    expect(verdict(invalid.unkscm).status).toBe(416);
+    expect(verdict(invalid.novelsc).status).toBe(416);
+    expect(verdict(invalid.multi01).status).toBe(400);
+    const insuf = parse(invalid.insuf);
+    expect(insuf.ok && insuf.message.kind === "request" && checkRequest(insuf.message)?.answerable).toBe(false); // dropped: no To/From/Call-ID to answer with
+    expect(parse(invalid.mcl01).ok).toBe(false);
     for (const n of ["mismatch01", "mismatch02", "quotbal", "badaspec", "baddn", "regbadct", "escruri", "baddate", "ltgtruri", "scalar02"]) {
       expect([n, verdict(invalid[n]).status]).toEqual([n, 400]);
     }

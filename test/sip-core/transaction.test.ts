@@ -280,3 +280,18 @@ describe("transactions a user forgets", () => {
     expect(layer.servers.size).toBe(0);
   });
 });
+
+describe("timer queue memory", () => {
+  test("a cancelled or fired timer no longer holds its closure (lingering transactions stay small)", () => {
+    const clock = new SimClock();
+    const q = new TimerQueue(clock);
+    const big = { payload: new Uint8Array(1000) };
+    const a = q.schedule(100, () => void big);
+    const b = q.schedule(50, () => void big);
+    q.cancel(a);
+    clock.advance(60);
+    const fnA = a.fn.toString(), fnB = b.fn.toString();
+    expect(fnA.includes("big")).toBe(false);
+    expect(fnB.includes("big")).toBe(false);
+  });
+});

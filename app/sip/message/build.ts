@@ -57,20 +57,21 @@ function applyBody(h: Headers, o: BodyOptions): Uint8Array {
 }
 
 /**
- * A response to `req` (RFC 3261 8.2.6.2): Via (all, in order), From, To, Call-ID and CSeq copied;
+ * A response to `req` (RFC 3261 8.2.6.2): Via (all, in order), From, To, Call-ID and CSeq copied
+ * (and Record-Route on 101–299);
  * a To tag added when absent, except on 100 Trying. `toTag` lets a transaction keep one tag for every
  * response it sends.
  */
 export function makeResponse(req: SipRequest, status: number, reason?: string, opts: BodyOptions & { toTag?: string } = {}): SipResponse {
   const h = new Headers();
+  // RFC 12.1.1: a dialog-creating response (101–299) carries the request's Record-Route, in order.
+  const rr = status > 100 && status < 300;
   for (const f of req.headers.fields) {
-    if (f.key === "via" || f.key === "from" || f.key === "call-id" || f.key === "cseq") h.add(f.name, f.value);
+    if (f.key === "via" || f.key === "from" || f.key === "call-id" || f.key === "cseq" || (rr && f.key === "record-route")) h.add(f.name, f.value);
     else if (f.key === "to") {
       let v = f.value;
-      if (status > 100) {
-        const na = parseNameAddr(v);
-        if (na && !na.params.has("tag")) v = `${v};tag=${opts.toTag ?? newTag()}`;
-      }
+      // Only a value mentioning "tag" needs the parser to tell a tag parameter from, say, a user name.
+      if (status > 100 && (!/tag/i.test(v) || !parseNameAddr(v)?.params.has("tag"))) v = `${v};tag=${opts.toTag ?? newTag()}`;
       h.add(f.name, v);
     }
   }

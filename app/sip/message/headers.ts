@@ -100,6 +100,12 @@ export class Headers {
     return this;
   }
 
+  /** Appends with a key already computed by headerKey() (the parser's fast path). */
+  addKeyed(key: string, name: string, value: string): this {
+    this.fields.push({ key, name: CANONICAL[key] ?? (name.length === 1 ? key : name), value });
+    return this;
+  }
+
   /** Inserts a field before the first field of that name (e.g. a new top Via), or at the end. */
   prepend(name: string, value: string): this {
     const k = headerKey(name);

@@ -49,7 +49,9 @@ export function parseParams(s: string): Params | null {
   const out: Params = new Map();
   const t = s.trim();
   if (t === "") return out;
-  const parts = splitOutside(t.charCodeAt(0) === 59 ? t.slice(1) : t, 59);
+  const body = t.charCodeAt(0) === 59 ? t.slice(1) : t;
+  // Quoted values may hold ";": only then is the careful splitter needed.
+  const parts = body.indexOf('"') < 0 ? body.split(";") : splitOutside(body, 59);
   for (const raw of parts) {
     const eq = raw.indexOf("=");
     const name = (eq < 0 ? raw : raw.slice(0, eq)).trim();

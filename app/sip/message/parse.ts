@@ -55,8 +55,8 @@ function parseUnsafe(buf: Buffer): ParseResult {
   const flush = () => {
     if (!have) return;
     const key = headerKey(pendingName);
-    if (isListHeader(key)) for (const v of splitList(pendingValue)) msg.headers.add(pendingName, v);
-    else msg.headers.add(pendingName, pendingValue.trim());
+    if (isListHeader(key)) for (const v of splitList(pendingValue)) msg.headers.addKeyed(key, pendingName, v);
+    else msg.headers.addKeyed(key, pendingName, pendingValue.trim());
     have = false;
   };
   for (let i = 1; i < lines.length; i++) {

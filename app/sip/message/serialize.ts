@@ -7,10 +7,8 @@ import type { SipMessage } from "./types.ts";
 
 const CRLF = "\r\n";
 
-function needsUtf8(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 255) return true;
-  return false;
-}
+const WIDE = /[^\x00-\xff]/;
+function needsUtf8(s: string): boolean { return WIDE.test(s); }
 
 /** The start line and headers, without the empty line. */
 export function headText(m: SipMessage): string {

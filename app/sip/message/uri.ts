@@ -73,12 +73,12 @@ export function parseUri(s: string): Uri | null {
       const pc = ui.indexOf(":");
       const user = pc >= 0 ? ui.slice(0, pc) : ui;
       if (user.length === 0) return null;
-      return { scheme, user, password: pc >= 0 ? ui.slice(pc + 1) : null, ...r, opaque: null };
+      return { scheme, user, password: pc >= 0 ? ui.slice(pc + 1) : null, host: r.host, port: r.port, params: r.params, headers: r.headers, opaque: null };
     }
     if (rest.indexOf("?") < 0 || rest.indexOf("?") > at) return null;
   }
   const r = hostPart(rest);
-  return r ? { scheme, user: null, password: null, ...r, opaque: null } : null;
+  return r ? { scheme, user: null, password: null, host: r.host, port: r.port, params: r.params, headers: r.headers, opaque: null } : null;
 }
 
 function hostPart(hp: string): { host: string; port: number | null; params: Params; headers: string | null } | null {
@@ -132,7 +132,8 @@ export function parseNameAddr(value: string): NameAddr | null {
     if (s.charCodeAt(i) !== 60) return null;
   }
   const lt = s.indexOf("<", i);
-  if (lt >= 0 && (display !== null || lt < firstOf(s, 59, 0))) {
+  const firstSemi = s.indexOf(";");
+  if (lt >= 0 && (display !== null || firstSemi < 0 || lt < firstSemi)) {
     if (display === null) {
       const d = s.slice(0, lt).trim();
       if (d.length) {
@@ -158,11 +159,6 @@ export function parseNameAddr(value: string): NameAddr | null {
   const params = semi >= 0 ? parseParams(s.slice(semi)) : new Map<string, string | null>();
   if (!params) return null;
   return { display: null, uri, params, angle: false };
-}
-
-function firstOf(s: string, c: number, from: number): number {
-  const i = s.indexOf(String.fromCharCode(c), from);
-  return i < 0 ? s.length : i;
 }
 
 /** A display-name word: a token, or (leniently) raw non-ASCII bytes some devices send unquoted. */

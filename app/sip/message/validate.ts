@@ -3,6 +3,7 @@
 import { cseqOf, fromOf, toOf, topVia } from "./fields.ts";
 import { parseNameAddr, parseUri } from "./uri.ts";
 import type { SipRequest, SipResponse } from "./types.ts";
+import type { Via } from "./via.ts";
 
 export interface Rejection {
   status: number;
@@ -12,16 +13,16 @@ export interface Rejection {
 }
 
 /** Whether a response can be built for this request (RFC 3261 8.2.6.2 copies these headers). */
-export function answerable(req: SipRequest): boolean {
+export function answerable(req: SipRequest, via?: Via | null): boolean {
   const h = req.headers;
-  return topVia(req) !== null && h.has("call-id") && h.has("cseq") && h.has("from") && h.has("to");
+  return (via !== undefined ? via : topVia(req)) !== null && h.has("call-id") && h.has("cseq") && h.has("from") && h.has("to");
 }
 
 const SINGLE: Record<string, number> = { "call-id": 1, cseq: 2, from: 4, to: 8, "max-forwards": 16, "content-type": 32, expires: 64 };
 
-/** Null when the request is acceptable; otherwise the status to answer with. */
-export function checkRequest(req: SipRequest): Rejection | null {
-  const can = answerable(req);
+/** Null when the request is acceptable; otherwise the status to answer with. `via`: the parsed top Via, if at hand. */
+export function checkRequest(req: SipRequest, via?: Via | null): Rejection | null {
+  const can = answerable(req, via);
   const reject = (status: number, reason: string): Rejection => ({ status, reason, answerable: can });
   if (!can) return reject(400, "Missing Via, Call-ID, CSeq, From or To");
   if (req.version.toUpperCase() !== "SIP/2.0") return reject(505, "Version Not Supported");

@@ -34,13 +34,19 @@ export function parseVia(value: string): Via | null {
   const semi = rest.indexOf(";");
   const sentBy = (semi >= 0 ? rest.slice(0, semi) : rest).trim();
   // sent-by = host [ COLON port ]; whitespace is allowed around the colon only.
-  const h = parseHostPort(sentBy.replace(/\s*:\s*/, ":"));
+  const h = parseHostPort(sentBy.indexOf(" ") < 0 && sentBy.indexOf("\t") < 0 ? sentBy : sentBy.replace(/\s*:\s*/, ":"));
   if (!h) return null;
   const params = semi >= 0 ? parseParams(rest.slice(semi)) : new Map<string, string | null>();
   if (!params) return null;
   const rport = params.get("rport");
-  if (rport !== undefined && rport !== null && !/^[0-9]{1,5}$/.test(rport)) return null;
+  if (rport !== undefined && rport !== null && !isPort(rport)) return null;
   return { protocol: `${parts[0]}/${parts[1]}`.toUpperCase(), transport: parts[2].toUpperCase(), host: h.host, port: h.port, params };
+}
+
+function isPort(s: string): boolean {
+  if (s.length === 0 || s.length > 5) return false;
+  for (let i = 0; i < s.length; i++) { const c = s.charCodeAt(i); if (c < 48 || c > 57) return false; }
+  return Number(s) <= 65535;
 }
 
 export function formatVia(v: Via): string {

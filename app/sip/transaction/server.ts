@@ -26,7 +26,9 @@ export interface ServerTransaction {
    * A second final response is ignored (logged), as RFC 3261 17.2 requires.
    */
   respond(status: number, reason?: string, opts?: BodyOptions): SipResponse;
-  /** Sends a response the user built (e.g. with extra headers edited after makeResponse). */
+  /** Builds the response respond() would send (this transaction's To tag, Server header) without sending it. */
+  response(status: number, reason?: string, opts?: BodyOptions): SipResponse;
+  /** Sends a response the user built (with response() or makeResponse) and perhaps edited. */
   send(response: SipResponse): void;
   /** INVITE only: called when a matching CANCEL arrived (the engine has answered 487 already if needed). */
   onCancel(fn: () => void): void;
@@ -68,9 +70,14 @@ export class ServerTx implements ServerTransaction {
   }
 
   respond(status: number, reason?: string, opts: BodyOptions = {}): SipResponse {
+    const res = this.response(status, reason, opts);
+    this.send(res);
+    return res;
+  }
+
+  response(status: number, reason?: string, opts: BodyOptions = {}): SipResponse {
     const res = makeResponse(this.request, status, reason, { ...opts, toTag: this.toTag });
     if (this.env.userAgent && !res.headers.has("server")) res.headers.add("Server", this.env.userAgent);
-    this.send(res);
     return res;
   }
 

@@ -5,6 +5,8 @@ import type { Clock, TimerId } from "../../core/clock.ts";
 
 export interface TimerHandle { at: number; fn: () => void; cancelled: boolean; seq: number }
 
+const NOOP = () => {};
+
 export class TimerQueue {
   private heap: TimerHandle[] = [];
   private armedAt = Infinity;
@@ -27,11 +29,13 @@ export class TimerQueue {
   cancel(h: TimerHandle | null | undefined): void {
     if (!h || h.cancelled) return;
     h.cancelled = true;
+    h.fn = NOOP; // a tombstone must not keep its closure (and the transaction in it) alive
     this.dead++;
     // Rebuild when mostly tombstones, so memory follows the live count.
     if (this.dead > 1024 && this.dead > this.heap.length / 2) {
       this.heap = this.heap.filter((x) => !x.cancelled);
-      this.heap.sort((x, y) => x.at - y.at || x.seq - y.seq); // a sorted array is a valid heap
+      // Bottom-up heap construction: O(n), so compacting 100k timers is no pause worth noticing.
+      for (let i = (this.heap.length >> 1) - 1; i >= 0; i--) this.down(i);
       this.dead = 0;
     }
   }
@@ -60,7 +64,9 @@ export class TimerQueue {
       const h = this.pop()!;
       if (h.cancelled) { this.dead--; continue; }
       h.cancelled = true; // fired: a later cancel() is a no-op
-      try { h.fn(); } catch (e) { this.onError(e); }
+      const fn = h.fn;
+      h.fn = NOOP;
+      try { fn(); } catch (e) { this.onError(e); }
     }
     this.arm();
   }
@@ -72,7 +78,7 @@ export class TimerQueue {
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (!less(a[i], a[p])) break;
-      [a[i], a[p]] = [a[p], a[i]];
+      const t = a[i]; a[i] = a[p]; a[p] = t;
       i = p;
     }
   }
@@ -82,20 +88,21 @@ export class TimerQueue {
     if (!a.length) return undefined;
     const top = a[0];
     const last = a.pop()!;
-    if (a.length) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1, r = l + 1;
-        let m = i;
-        if (l < a.length && less(a[l], a[m])) m = l;
-        if (r < a.length && less(a[r], a[m])) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m], a[i]];
-        i = m;
-      }
-    }
+    if (a.length) { a[0] = last; this.down(0); }
     return top;
+  }
+
+  private down(i: number): void {
+    const a = this.heap;
+    for (;;) {
+      const l = 2 * i + 1, r = l + 1;
+      let m = i;
+      if (l < a.length && less(a[l], a[m])) m = l;
+      if (r < a.length && less(a[r], a[m])) m = r;
+      if (m === i) return;
+      const t = a[i]; a[i] = a[m]; a[m] = t;
+      i = m;
+    }
   }
 }
 

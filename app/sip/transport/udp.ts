@@ -7,6 +7,7 @@ export interface UdpOptions { host: string; port: number; log: Logger; onData: (
 export class UdpTransport {
   private sock: import("bun").udp.Socket<"uint8array"> | null = null;
   sendFailures = 0;
+  truncated = 0;
   constructor(private readonly o: UdpOptions) {}
 
   get listening(): boolean { return this.sock !== null && !this.sock.closed; }
@@ -19,7 +20,11 @@ export class UdpTransport {
       port: this.o.port,
       binaryType: "uint8array",
       socket: {
-        data(_s: unknown, buf: Uint8Array, port: number, address: string) { onData(buf, { transport: "udp", address, port }); },
+        data: (_s: unknown, buf: Uint8Array, port: number, address: string, flags?: { truncated?: boolean }) => {
+          // A datagram cut by the receive buffer could parse as a different, shorter message: drop it.
+          if (flags?.truncated) { this.truncated++; return; }
+          onData(buf, { transport: "udp", address, port });
+        },
         // ICMP errors (port unreachable after a peer went away) surface here; UDP carries on.
         error: (_s: unknown, err: unknown) => { this.o.log.debug("udp socket error", { error: String(err) }); },
       } as any,
