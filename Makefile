@@ -18,9 +18,12 @@ test-deps: deps
 run: deps
 	$(BUN) app/main.ts run --config hw/boards/sim/gateway.yaml --data data --board sim
 
-## The whole suite against real peers (mosquitto, sipp, pymodbus, qemu).
-test: test-deps
+## Type check, then the whole suite against real peers (mosquitto, sipp, pymodbus, qemu).
+test: test-deps typecheck
 	$(BUN) test
+
+typecheck: deps
+	node_modules/.bin/tsc --noEmit -p .
 
 firmware: deps
 	@if [ -f firmware/build.ts ]; then $(BUN) firmware/build.ts; else echo "firmware build not available yet"; exit 1; fi

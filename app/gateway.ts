@@ -20,9 +20,11 @@ import { Health } from "./web/health.ts";
 import { Metrics } from "./web/metrics.ts";
 import { WebServer } from "./web/server.ts";
 import { baseRoutes } from "./web/api.ts";
+import { landingPage } from "./web/landing.ts";
 import type { Board } from "../hw/boards/index.ts";
 import { VERSION } from "./version.ts";
 import { installModules } from "./modules.ts";
+import { energyOf } from "./energy/install.ts";
 import { CommandRouter } from "./mgmt/commands.ts";
 import { registerBuiltinCommands } from "./mgmt/builtin.ts";
 import { DesiredConfig } from "./mgmt/desired-config.ts";
@@ -95,7 +97,12 @@ export class Gateway {
       this.bus.emit("store.recovered", this.store.recoveredFrom);
     }
 
-    this.uplink = new MqttUplink({ config: cfg, outbox: this.outbox, bus: this.bus, clock: this.clock, log: this.logs.for("uplink"), version: VERSION });
+    this.uplink = new MqttUplink({
+      config: cfg, outbox: this.outbox, bus: this.bus, clock: this.clock, log: this.logs.for("uplink"), version: VERSION,
+      mode: () => energyOf(this)?.service?.modeName() ?? "full",
+    });
+    // The retained status carries the energy mode: say it again whenever the mode changes.
+    this.bus.on("energy.mode", () => this.uplink.publishStatus(true));
     this.outbox.onAdded(() => this.uplink.drain());
     this.commands = new CommandRouter(this.uplink, this.logs.for("mgmt"));
     registerBuiltinCommands({
@@ -106,7 +113,7 @@ export class Gateway {
 
     const metricsReader = new SystemMetricsReader(opts.dataDir);
     const auth = new Auth({ kv: this.kv, provisionedHash: () => this.config.current.web.passwordHash, ttlSec: () => this.config.current.web.sessionTtl, now: () => this.clock.now() });
-    this.web = new WebServer({ listen: cfg.web.listen, auth, log: this.logs.for("web") });
+    this.web = new WebServer({ listen: cfg.web.listen, auth, log: this.logs.for("web"), page: landingPage });
     this.web.add(...baseRoutes({
       auth, health: this.health, metrics: this.metrics, config: this.config, outbox: this.outbox, uplink: this.uplink,
       version: VERSION, startedAt: this.startedAt, now: () => this.clock.now(),

@@ -1,6 +1,7 @@
 // Validation: defaults first (so an empty file runs), then every error as `path: reason`.
 import { Value } from "@sinclair/typebox/value";
 import { ConfigSchema, type Config } from "./schema.ts";
+import { moduleChecks } from "./module-checks.ts";
 
 export interface ConfigError { path: string; reason: string }
 export type Validated = { ok: true; config: Config } | { ok: false; errors: ConfigError[] };
@@ -41,6 +42,7 @@ function crossChecks(c: Config): ConfigError[] {
   if (m.password && !m.username) errors.push({ path: "uplink.mqtt.username", reason: "required when a password is set (brokers refuse a password alone)" });
   if ((m.cert && !m.key) || (m.key && !m.cert)) errors.push({ path: m.cert ? "uplink.mqtt.key" : "uplink.mqtt.cert", reason: "client certificate and key go together" });
   if (m.reconnectMinMs > m.reconnectMaxMs) errors.push({ path: "uplink.mqtt.reconnectMinMs", reason: `must not exceed reconnectMaxMs (${m.reconnectMaxMs})` });
+  for (const check of moduleChecks) errors.push(...check(c));
   return errors;
 }
 

@@ -13,7 +13,7 @@ function ModeSettings(d: { drawWatts: number; pollScale: number; batchInterval: 
     pollScale: Type.Number({ default: d.pollScale, minimum: 0, maximum: 10000, description: "Multiplier on Modbus poll periods (0 = stop polling)" }),
     batchInterval: Type.Integer({ default: d.batchInterval, minimum: 0, maximum: 86400, description: "Seconds between telemetry uploads (0 = send at once)" }),
     video: Type.Boolean({ default: d.video, description: "Video module powered (GPIO output videoPower)" }),
-    heartbeatInterval: Type.Integer({ default: d.heartbeatInterval, minimum: 10, maximum: 3600, description: "Seconds between heartbeats (at most an hour)" }),
+    heartbeatInterval: Type.Integer({ default: d.heartbeatInterval, minimum: 1, maximum: 3600, description: "Seconds between heartbeats (at most an hour)" }),
     loraOnly: Type.Boolean({ default: d.loraOnly, description: "Use only the LoRa uplink for critical data in this mode (when a modem is configured)" }),
     sipKeepalive: Type.Integer({ default: d.sipKeepalive, minimum: 0, maximum: 3600, description: "SIP cascade keepalive interval in this mode (0 = keep the configured one)" }),
   });

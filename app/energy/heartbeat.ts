@@ -14,11 +14,12 @@ export class Heartbeat {
     this.intervalMs = Math.min(3600, intervalSec) * 1000;
   }
 
-  start(): void { this.beat(); }
+  /** The first beat comes one interval after start (the boot itself is told by `gateway.started`). */
+  start(): void { this.lastAt = this.clock.now(); this.arm(this.intervalMs); }
 
   setInterval(sec: number): void {
     this.intervalMs = Math.max(1, Math.min(3600, sec)) * 1000;
-    if (this.timer === null) return;
+    if (this.timer === null) return;         // not started: start() arms with the new interval
     this.arm(Math.max(0, this.lastAt + this.intervalMs - this.clock.now()));
   }
 

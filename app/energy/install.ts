@@ -21,6 +21,10 @@ import { BatchKnob, heartbeatKnob, modemPowerKnob, videoKnob } from "./knobs.ts"
 import { Scheduler } from "./scheduler.ts";
 import { EnergyService } from "./service.ts";
 import { FixedStrategy } from "./baselines.ts";
+import { setBridgePollScale } from "../bridge/install.ts";
+
+/** The bridge clamps its poll scale to 10 000 (a 1 s poll becomes ~2.8 h): as good as stopped. */
+const BRIDGE_MAX_SCALE = 10_000;
 
 declare module "../core/bus.ts" {
   interface EventMap {
@@ -41,6 +45,11 @@ export interface EnergyHandle {
   box: SimBox | null;
   gpio: GpioDriver | null;
   inputs: { chrg: boolean | null; pgood: boolean | null; lastVibration: number | null };
+  /**
+   * Whether a LoRa uplink can carry critical data now. The LoRa module sets it; until then the
+   * cellular modem is never powered down on a real board (the simulated box has a simulated modem).
+   */
+  loraAvailable: () => boolean;
 }
 
 const handles = new WeakMap<Gateway, EnergyHandle>();
@@ -57,6 +66,7 @@ export function installEnergy(gw: Gateway): void {
   const h: EnergyHandle = {
     scheduler, service: null, startError: null, simulated: board.simulated, board: board.name, box: null, gpio: null,
     inputs: { chrg: null, pgood: null, lastVibration: null },
+    loraAvailable: () => board.simulated,
     heartbeat: new Heartbeat(gw.clock, (seq) => {
       const s = h.service;
       gw.bus.emit("heartbeat", { seq, mode: s ? s.modeName() : cfg().modeNames.full, soc: s?.reading ? Math.round(s.reading.battery.soc * 10) / 10 : null, uptime: Math.round((gw.clock.now() - gw.startedAt) / 1000), version: VERSION });
@@ -68,6 +78,8 @@ export function installEnergy(gw: Gateway): void {
   gw.recorder.publish("heartbeat", "critical");
   scheduler.knob("telemetry.batch", batch.fn);
   scheduler.knob("heartbeat", heartbeatKnob(h.heartbeat));
+  // Modbus poll periods × pollScale; 0 ("stop polling") becomes the bridge's largest scale.
+  scheduler.knob("bridge.poll", (_m, s) => setBridgePollScale(gw, s.pollScale > 0 ? s.pollScale : BRIDGE_MAX_SCALE));
 
   const lines: GpioLine[] = [];
   gw.lifecycle.add({
@@ -90,7 +102,7 @@ export function installEnergy(gw: Gateway): void {
           mirror();
           box.start(60_000);
           h.box = box; h.gpio = gpio;
-        } else h.gpio = openGpio(e.gpio.driver, { root: e.gpio.root, now: () => gw.clock.now() });
+        } else h.gpio = openGpio(e.gpio.driver, { root: e.gpio.root, now: () => gw.clock.now(), onError: (spec, message) => log.error("gpio line lost", { chip: spec.chip, line: spec.line, error: message }) });
         sensor = openPowerSensor(e.power, { box: h.box ?? undefined, now: () => gw.clock.now() });
         await wireLines(h, e.gpio.lines, lines, log, () => cfg().vibration.edgeG);
       } catch (err) {
@@ -152,7 +164,7 @@ async function wireLines(h: EnergyHandle, l: BoardLines, opened: GpioLine[], log
     catch (e) { log.warn("gpio line unavailable", { line: what, error: String(e) }); return null; }
   };
   if (l.videoPower) { const line = await tryOpen("videoPower", () => gpio.output(l.videoPower!, 0)); if (line) h.scheduler.knob("video.power", videoKnob(line)); }
-  if (l.modemPower) { const line = await tryOpen("modemPower", () => gpio.output(l.modemPower!, 1)); if (line) h.scheduler.knob("uplink.modem", modemPowerKnob(line)); }
+  if (l.modemPower) { const line = await tryOpen("modemPower", () => gpio.output(l.modemPower!, 1)); if (line) h.scheduler.knob("uplink.modem", modemPowerKnob(line, () => h.loraAvailable())); }
   if (l.loraReset) {
     // Pulse reset once at start so the modem begins from a known state (the LoRa driver may pulse again).
     const line = await tryOpen("loraReset", () => gpio.output(l.loraReset!, 1));

@@ -76,8 +76,9 @@ export function heartbeatKnob(hb: Heartbeat): KnobFn {
 
 /**
  * Cellular modem power (GPIO) in modes that use only LoRa for critical data: the modem is the largest
- * idle draw in survival. Wire it only on boards that have a LoRa modem to carry the heartbeats.
+ * idle draw in survival. It is powered down only while `loraReady()` says a LoRa uplink can carry the
+ * heartbeats; otherwise it stays on (a box must never go silent to save 0.3 W).
  */
-export function modemPowerKnob(line: GpioLine): KnobFn {
-  return async (_mode, s) => { await line.write(s.loraOnly ? 0 : 1); };
+export function modemPowerKnob(line: GpioLine, loraReady: () => boolean): KnobFn {
+  return async (_mode, s) => { await line.write(s.loraOnly && loraReady() ? 0 : 1); };
 }

@@ -110,6 +110,15 @@ export class ModeController {
     return d;
   }
 
+  /** The first decision after start: taken at once, not a change (no dwell, no hysteresis). */
+  boot(x: PolicyInput): void {
+    const t = this.strategy.target(x, "survival");
+    this.lastTarget = t;
+    this.mode = t.mode;
+    this.reason = `boot: ${t.reason}`;
+    this.since = x.now;
+  }
+
   /** Evaluates the inputs; returns the change, if any. */
   evaluate(x: PolicyInput): Decision | null {
     const cfg = this.cfg();

@@ -13,7 +13,7 @@ import type { Scheduler } from "./scheduler.ts";
 
 const HOUR = 3_600_000;
 
-export interface ModeChange extends Omit<Decision, "from"> { from: ModeId | "boot"; name: string; fromName: string; soc: number; solarW: number | null; forecastWh: number }
+export interface ModeChange extends Decision { name: string; fromName: string; soc: number; solarW: number | null; forecastWh: number }
 
 export interface EnergyServiceDeps {
   clock: Clock;
@@ -45,7 +45,6 @@ export class EnergyService {
   private lastSoc: number | null = null;
   /** When the scheduler last moved the knobs (null before the first time). */
   private appliedAt: number | null = null;
-  private booted = false;
   /** Measured draw per mode (W, moving average), from boards that measure the load. */
   readonly measuredDraw: Partial<Record<ModeId, number>> = {};
   /** Recent hours kept in memory when there is no database (bench). */
@@ -53,8 +52,8 @@ export class EnergyService {
 
   constructor(private readonly d: EnergyServiceDeps) {
     const cfg = d.cfg();
-    this.controller = new ModeController(d.strategy ?? strategyFor(d.cfg), d.cfg, d.clock.now(), "survival");
-    this.controller.since = -Infinity;      // the boot decision is not held back by the dwell
+    // Until the sensors have been read the battery is unknown: saver is the cautious middle.
+    this.controller = new ModeController(d.strategy ?? strategyFor(d.cfg), d.cfg, d.clock.now(), "saver");
     this.forecast = new HarvestForecast(cfg.forecast.alpha, HarvestForecast.prior(d.clock.now(), cfg.panel, cfg.forecast.priorFactor));
     const saved = d.history?.loadForecast();
     if (saved) this.forecast.restore(saved);
@@ -67,13 +66,16 @@ export class EnergyService {
     const now = this.d.clock.now();
     this.lastTick = now;
     this.hourStart = Math.floor(now / HOUR) * HOUR;
-    this.booted = false;
-    this.tick();
-    if (!this.booted) {
-      // The first decision kept the initial mode: still announce the mode the box boots into.
-      this.d.scheduler.apply(this.controller.mode);
-      this.announce({ mode: this.controller.mode, from: "boot", reason: this.controller.reason, at: now }, this.forecastNext());
+    // The boot mode is chosen from the first reading and applied without an `energy.mode` event (it
+    // is not a change; `gateway.started` tells the box came up, the status and API show the mode).
+    const r = this.read();
+    if (r) {
+      this.reading = r;
+      this.lastSoc = r.battery.soc;
+      this.controller.boot({ now, soc: r.battery.soc, solarW: r.solar.watts, forecast: this.forecastNext(), draw: this.measuredDraw });
+      this.d.log?.info("energy mode at boot", { mode: this.modeName(), reason: this.controller.reason });
     }
+    this.d.scheduler.apply(this.controller.mode);
     this.appliedAt = now;
     this.timer = this.d.clock.setInterval(() => this.tick(), this.d.cfg().tickSec * 1000);
   }
@@ -153,6 +155,11 @@ export class EnergyService {
     const r = this.reading;
     if (!r) return;
     const forecast = this.forecastNext();
+    // Nowcast: for the rest of this hour the panel's present output says more than any average.
+    if (r.solar.watts !== null && forecast.length) {
+      const left = 1 - (this.d.clock.now() % HOUR) / HOUR;
+      forecast[0] = r.solar.watts * left;
+    }
     this.changed(this.controller.evaluate({ now: this.d.clock.now(), soc: r.battery.soc, solarW: r.solar.watts, forecast, draw: this.measuredDraw }), forecast);
   }
 
@@ -166,14 +173,9 @@ export class EnergyService {
     if (!d) return;
     this.d.scheduler.apply(d.mode);
     this.appliedAt = this.d.clock.now();
-    this.announce(d, forecast);
-  }
-
-  private announce(d: Omit<Decision, "from"> & { from: ModeId | "boot" }, forecast: number[]): void {
-    this.booted = true;
     const r = this.reading;
     const change: ModeChange = {
-      ...d, name: this.modeName(d.mode), fromName: d.from === "boot" ? "boot" : this.modeName(d.from), soc: round(r?.battery.soc ?? 0),
+      ...d, name: this.modeName(d.mode), fromName: this.modeName(d.from), soc: round(r?.battery.soc ?? 0),
       solarW: r?.solar.watts == null ? null : round(r.solar.watts), forecastWh: round(forecast.reduce((a, b) => a + b, 0)),
     };
     this.d.log?.info("energy mode", { mode: change.name, from: change.fromName, reason: d.reason });
@@ -194,7 +196,7 @@ export class EnergyService {
       since: Number.isFinite(this.controller.since) ? this.controller.since : null,
       policy: this.controller.strategyName,
       waking: this.controller.waking,
-      battery: r ? { soc: round(r.battery.soc), voltage: r.battery.voltage, current: r.battery.current, charging: r.battery.charging, availableWh: round(availableWh(cfg, r.battery.soc)), reserveWh: round(reserveWh(cfg, this.measuredDraw)) } : null,
+      battery: r ? { soc: round(r.battery.soc), voltage: r.battery.voltage === null ? null : round(r.battery.voltage), current: r.battery.current === null ? null : round(r.battery.current), charging: r.battery.charging, availableWh: round(availableWh(cfg, r.battery.soc)), reserveWh: round(reserveWh(cfg, this.measuredDraw)) } : null,
       solar: r ? { watts: r.solar.watts === null ? null : round(r.solar.watts), pgood: r.solar.pgood } : null,
       sensorError: this.readError,
       measuredDrawW: Object.fromEntries(Object.entries(this.measuredDraw).map(([k, v]) => [this.modeName(k as ModeId), round(v!)])),

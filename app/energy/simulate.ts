@@ -1,6 +1,6 @@
 // Runs the reference box (hw/sim) under a policy on a SimClock, wired exactly as the gateway wires it:
-// the same EnergyService, ModeController, strategies, Scheduler, BatchKnob, video GPIO knob and
-// Heartbeat. Only the drivers are twins (sim power sensor, sim GPIO, an uplink that costs modem time).
+// the same EnergyService, ModeController, strategies, Scheduler, BatchKnob, video and modem GPIO knobs
+// and Heartbeat. The reference box has a LoRa modem, so survival heartbeats go over LoRa. Only the drivers are twins (sim power sensor, sim GPIO, an uplink that costs modem time).
 // Used by scripts/bench/energy.ts and by the energy tests.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -110,10 +110,10 @@ export function simulate(sc: Scenario, policy: PolicyName, cfgOver: Partial<Ener
     scheduler.knob("board.power", (m) => { box.boardState = m; });
     scheduler.knob("sampling", (_m, s) => { box.samplingHz = s.pollScale > 0 ? 1 / s.pollScale : 0; });
     scheduler.knob("video.power", videoKnob(gpio.outputSync(VIDEO, 0)));
-    scheduler.knob("uplink.modem", modemPowerKnob(gpio.outputSync(MODEM, 1)));
+    scheduler.knob("uplink.modem", modemPowerKnob(gpio.outputSync(MODEM, 1), () => true));
     scheduler.knob("telemetry.batch", batch.fn);
     scheduler.knob("heartbeat", heartbeatKnob(hb));
-    const service = new EnergyService({ clock, sensor: new SimPowerSensor(box), cfg: () => cfg, scheduler, history, onChange: (c) => { if (c.from !== "boot" && clock.now() < windowEnd) changes++; } });
+    const service = new EnergyService({ clock, sensor: new SimPowerSensor(box), cfg: () => cfg, scheduler, history, onChange: () => { if (clock.now() < windowEnd) changes++; } });
     live.service = service;
     service.start();
     hb.start();

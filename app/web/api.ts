@@ -57,7 +57,7 @@ export function baseRoutes(d: BaseApiDeps): Route[] {
         if (!b.ok) return b.res;
         const r = await d.auth.login(clientOf(req), b.body?.password);
         if (r.ok) return json({ ok: true }, 200, { "set-cookie": d.auth.cookie(r.token) });
-        const wait = r.retryAfterMs > 0 ? { "retry-after": String(Math.ceil(r.retryAfterMs / 1000)) } : {};
+        const wait: Record<string, string> = r.retryAfterMs > 0 ? { "retry-after": String(Math.ceil(r.retryAfterMs / 1000)) } : {};
         if (r.reason === "wrong password") return json({ error: r.reason, details: { retryAfterMs: r.retryAfterMs } }, 401, wait);
         if (r.retryAfterMs > 0) return json({ error: r.reason, details: { retryAfterMs: r.retryAfterMs } }, 429, wait);
         return problem(409, r.reason);

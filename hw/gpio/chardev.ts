@@ -11,6 +11,10 @@ import { wanted } from "./types.ts";
 export interface ChardevOptions {
   /** Directory holding gpioget/gpioset/gpiomon; empty = from PATH. */
   toolsDir?: string;
+  /** How long a new gpioset is given to fail before the request counts as made (ms). */
+  requestWaitMs?: number;
+  /** A line request that failed after requestWaitMs, or a holder that died. */
+  onError?: (spec: LineSpec, message: string) => void;
   /** Environment for the tools (default: this process's). */
   env?: Record<string, string | undefined>;
   now?: () => number;
@@ -99,18 +103,24 @@ export class ChardevGpio implements GpioDriver {
   }
 
   private async hold(spec: LineSpec, v: Bit, holder: { proc: Proc | null; level: Bit }): Promise<void> {
-    if (holder.proc) { holder.proc.kill(); await holder.proc.exited; this.procs.delete(holder.proc); }
+    if (holder.proc) { const old = holder.proc; holder.proc = null; old.kill(); await old.exited; this.procs.delete(old); }
     const ver = await this.toolsVersion();
     const args = await this.args("set", spec, ver === 1 ? ["--mode=signal"] : []);
     const p = Bun.spawn([...args, `${spec.line}=${v}`], { stdout: "ignore", stderr: "pipe", env: this.env() });
     holder.proc = p; holder.level = v;
     this.procs.add(p);
-    // A gpioset that exits at once failed to request the line (busy, no such chip): report it.
-    const early = await Promise.race([p.exited.then((c) => c), Bun.sleep(100).then(() => null)]);
-    if (early !== null) {
-      this.procs.delete(p); holder.proc = null;
-      throw new Error(`gpioset ${spec.chip} ${spec.line}=${v} exited ${early}: ${await new Response(p.stderr as ReadableStream).text()}`);
-    }
+    // gpioset says nothing on success; a failed request (busy line, no such chip) makes it exit.
+    // Within requestWaitMs that is this call's error; later (a slow box) it goes to onError, and the
+    // next write requests the line again.
+    const failure = p.exited.then(async (code) => {
+      this.procs.delete(p);
+      if (holder.proc !== p) return null;                  // replaced or closed by us
+      holder.proc = null;
+      return `gpioset ${spec.chip} ${spec.line}=${v} exited ${code}: ${(await new Response(p.stderr as ReadableStream).text()).trim()}`;
+    });
+    const early = await Promise.race([failure, Bun.sleep(this.o.requestWaitMs ?? 100).then(() => undefined)]);
+    if (typeof early === "string") throw new Error(early);
+    if (early === undefined) void failure.then((msg) => { if (msg) this.o.onError?.(spec, msg); });
   }
 
   async input(spec: LineSpec, edge: Edge = "none"): Promise<GpioLine> { await this.toolsVersion(); return this.line(spec, edge, null); }

@@ -7,10 +7,12 @@ import type { GpioDriver } from "./types.ts";
 
 export type GpioKind = "auto" | "sysfs" | "chardev" | "sim";
 
-export function openGpio(kind: GpioKind, o: { root?: string; toolsDir?: string; now?: () => number } = {}): GpioDriver {
+import type { LineSpec } from "./types.ts";
+
+export function openGpio(kind: GpioKind, o: { root?: string; toolsDir?: string; now?: () => number; onError?: (spec: LineSpec, message: string) => void } = {}): GpioDriver {
   if (kind === "sim") return new SimGpio(o.now);
   if (kind === "sysfs" || (kind === "auto" && SysfsGpio.available(o.root))) return new SysfsGpio({ root: o.root, now: o.now });
-  return new ChardevGpio({ toolsDir: o.toolsDir, now: o.now });
+  return new ChardevGpio({ toolsDir: o.toolsDir, now: o.now, onError: o.onError });
 }
 
 export * from "./types.ts";

@@ -75,7 +75,7 @@ bridge.start();
 await Bun.sleep(3000);                                          // warm-up: connections, first full report
 const reqs0 = [...bridge.pollers.values()].reduce((s, p) => s + p.stats.requests, 0);
 const cycles0 = [...bridge.pollers.values()].reduce((s, p) => s + p.stats.cycles, 0);
-const points0 = points, cpu0 = process.cpuUsage(), slave0 = procCpuMs(proc.pid!), t0 = performance.now();
+const points0 = points, cpu0 = process.cpuUsage(), self0 = procCpuMs(process.pid), slave0 = procCpuMs(proc.pid!), t0 = performance.now();
 let rssMax = 0;
 const rssTimer = setInterval(() => { rssMax = Math.max(rssMax, process.memoryUsage().rss); }, 250);
 await Bun.sleep(SECONDS * 1000);
@@ -86,6 +86,7 @@ const reqs = [...bridge.pollers.values()].reduce((s, p) => s + p.stats.requests,
 const cycles = [...bridge.pollers.values()].reduce((s, p) => s + p.stats.cycles, 0) - cycles0;
 const states = [...bridge.pollers.values()].reduce((m, p) => ({ ...m, [p.state]: (m[p.state] ?? 0) + 1 }), {} as Record<string, number>);
 const slaveCpu = (procCpuMs(proc.pid!) - slave0) / wall * 100;
+const selfCpu = (procCpuMs(process.pid) - self0) / wall * 100;
 bridge.stop();
 proc.kill();
 const rows: [string, string][] = [
@@ -95,6 +96,7 @@ const rows: [string, string][] = [
   ["requests per device cycle", `${(reqs / Math.max(1, cycles)).toFixed(2)} (coalesced minimum ${(blocksPerCycle / DEVICES).toFixed(2)}; one per tag would be ${TAGS})`],
   ["requests per full poll cycle", `${(reqs / Math.max(1, cycles) * DEVICES).toFixed(0)} vs ${DEVICES * TAGS} one-per-tag`],
   ["gateway CPU", `${(((cpu.user + cpu.system) / 1000) / wall * 100).toFixed(1)} % of one core (user ${(cpu.user / 1000 / wall * 100).toFixed(1)}, system ${(cpu.system / 1000 / wall * 100).toFixed(1)})`],
+  ["gateway CPU per /proc", `${selfCpu.toFixed(1)} % (cross-check)`],
   ["gateway RSS (max)", `${(rssMax / 2 ** 20).toFixed(0)} MiB`],
   ["simulated slaves CPU (child)", `${slaveCpu.toFixed(1)} % of one core`],
   ["device states at end", JSON.stringify(states)],

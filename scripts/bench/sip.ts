@@ -4,6 +4,7 @@
 // GB/T 28181 cameras with 60 s keepalives held by each. Prints a table. Never run by `make test`.
 //   bun scripts/bench/sip.ts [--overload-seconds 10] [--rate 2000] [--rate-seconds 10]
 //                            [--cameras 10000] [--camera-seconds 60] [--only gateway|kamailio] [--skip-cameras]
+//                            [--bun-flags=--smol]
 // Installs sip-tester and kamailio (Debian) when missing. Figures depend on the machine and on what
 // else runs on it: sipp is single-threaded and shares the cores with the server under test.
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -26,6 +27,8 @@ const { values: a } = parseArgs({
     "camera-seconds": { type: "string", default: "60" },
     only: { type: "string" },
     "skip-cameras": { type: "boolean", default: false },
+    /** Extra flags for bun when it runs the gateway, e.g. "--smol" (smaller heap, more GC). */
+    "bun-flags": { type: "string", default: "" },
   },
 });
 
@@ -84,7 +87,8 @@ async function startGateway(dir: string): Promise<Server> {
     uplink: { mqtt: { url: "mqtt://127.0.0.1:1" } },
     sip: { udp: `127.0.0.1:${port}`, tcp: `127.0.0.1:${port}`, rateLimit: { perSecond: 0 }, gb28181: { password: PASSWORD, queryOnRegister: false, ban: { maxFailures: 0 } } },
   }));
-  const proc = Bun.spawn([process.execPath, join(ROOT, "app/main.ts"), "run", "--config", cfg, "--data", data], { cwd: dir, stdout: "ignore", stderr: "ignore" });
+  const flags = (a["bun-flags"] ?? "").split(/\s+/).filter(Boolean);
+  const proc = Bun.spawn([process.execPath, ...flags, join(ROOT, "app/main.ts"), "run", "--config", cfg, "--data", data], { cwd: dir, stdout: "ignore", stderr: "ignore" });
   await waitUntil("gateway SIP", () => udpAnswers(port), 20_000);
   return { name: "gateway", port, pids: () => [proc.pid], stop: async () => { proc.kill("SIGTERM"); await proc.exited; } };
 }
@@ -129,7 +133,7 @@ interface SippResult { ok: number; failed: number; rtts: number[] }
 async function runSipp(dir: string, port: number, args: string[]): Promise<SippResult> {
   const work = mkdtempSync(join(dir, "sipp-"));
   const p = Bun.spawn(["sipp", `127.0.0.1:${port}`, "-sf", join(HERE, "register.xml"), "-inf", join(dir, "users.csv"),
-    "-au", "bench", "-ap", PASSWORD, "-i", "127.0.0.1", "-nostdin", "-trace_rtt", "-rtt_freq", "1000", "-max_recv_loops", "10000", "-max_sched_loops", "10000", ...args],
+    "-au", "bench", "-ap", PASSWORD, "-i", "127.0.0.1", "-nostdin", "-trace_rtt", "-rtt_freq", "100", "-max_recv_loops", "10000", "-max_sched_loops", "10000", ...args],
     { cwd: work, stdout: "pipe", stderr: "pipe" });
   const out = await new Response(p.stdout).text();
   await p.exited;

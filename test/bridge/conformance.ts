@@ -1,7 +1,7 @@
 // One conformance suite, run against every transport (as Hono runs one router suite against every
 // router): the bridge in this process with its real TCP or RTU stack, pymodbus as the slave.
 // Values are written into the slave by Python's struct (an independent codec) and read back by it.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { SystemClock } from "../../app/core/clock.ts";
 import { LogHub } from "../../app/core/logger.ts";
 import type { Point } from "../../app/store/outbox.ts";
@@ -51,7 +51,7 @@ export function conformance(name: string, peer: Peer): void {
     const points: { device: string; points: Point[] }[] = [];
 
     const makeBridge = (devices: any[]) => {
-      const v = validateConfig({ bridge: { modbus: { devices: devices.map((d) => ({ ...peer.address(), pollMs: 100, timeoutMs: 300, ...d, tags: d.tags.map(({ _v, ...t }: any) => t) })) } } });
+      const v = validateConfig({ bridge: { modbus: { devices: devices.map((d) => ({ ...peer.address(), pollMs: 100, timeoutMs: 2000, ...d, tags: d.tags.map(({ _v, ...t }: any) => t) })) } } });
       if (!v.ok) throw new Error(JSON.stringify(v.errors));
       const b = new Bridge(v.config.bridge, {
         clock, log: new LogHub(Date.now, () => {}).for("bridge"),
@@ -65,7 +65,9 @@ export function conformance(name: string, peer: Peer): void {
     const tagMap = (b: Bridge, device: string) => new Map((b.tags(device) as any[]).map((t) => [t.name, t]));
 
     beforeAll(async () => { py = await peer.start(); });
-    afterAll(async () => { for (const b of bridges) b.stop(); await peer.teardown(); });
+    // Every test's bridges stop, even when it failed: a leftover poller would be a second master on the line.
+    afterEach(() => { for (const b of bridges.splice(0)) b.stop(); });
+    afterAll(async () => { await peer.teardown(); });
 
     test("every type in every byte/word order reads what the slave holds", async () => {
       const tags = typedTags(100);
@@ -175,7 +177,7 @@ export function conformance(name: string, peer: Peer): void {
 
     test("a slave that disappears and comes back: down, then up, values good again", async () => {
       await py.cmd({ op: "set", unit: 1, area: "holding", address: 10, values: [42] });
-      const b = makeBridge([{ name: "flaky", unit: 1, pollMs: 50, timeoutMs: 150, retries: 0, tags: [{ name: "v", area: "holding", address: 10 }] }]);
+      const b = makeBridge([{ name: "flaky", unit: 1, pollMs: 50, timeoutMs: 500, retries: 0, tags: [{ name: "v", area: "holding", address: 10 }] }]);
       const p = b.pollers.get("flaky")!;
       await waitFor("ok", () => p.state === "ok", 10_000);
       await peer.stop();

@@ -55,7 +55,7 @@ describe("stack", () => {
   });
 
   test("RTU: a frame that stops short ends by the inter-character timeout; a bad CRC is an error", async () => {
-    const { clock, stack, timing } = rtu();
+    const { clock, stack, timing, wire } = rtu();
     const a = stack.request(1, readPdu(3, 0, 2), 1000);
     await flush();
     stack.feed(Uint8Array.from([1, 3, 4, 0]));
@@ -66,6 +66,12 @@ describe("stack", () => {
     clock.advance(10);
     const b = stack.request(1, readPdu(3, 0, 1), 1000);
     await flush();
+    // After a failure the line stays quiet for the inter-character timeout, not just t3.5, so the
+    // rest of a damaged answer is flushed instead of taken for the next one's.
+    expect(wire.written.length).toBe(1);
+    clock.advance(timing.interCharMs);
+    await flush();
+    expect(wire.written.length).toBe(2);
     const bad = rtuFramer.encode(0, 1, Uint8Array.from([3, 2, 0, 7]));
     bad[bad.length - 1] ^= 1;
     stack.feed(bad);

@@ -78,9 +78,9 @@ describe("sysfs GPIO in a mount namespace (tmpfs over /sys/class)", () => {
 
     // Edges: the test writes the input's value file; the driver (watching, 5 s poll) reports each one.
     writeFileSync(join(inDir, "value"), "1\n");
-    await waitFor("rising edge seen", () => lines.find((l) => l.edge === 1), 3000, 5);
+    await waitFor("rising edge seen", () => lines.find((l) => l.edge === 1), 8000, 5);
     writeFileSync(join(inDir, "value"), "0\n");
-    await waitFor("falling edge seen", () => lines.find((l) => l.edge === 0), 3000, 5);
+    await waitFor("falling edge seen", () => lines.find((l) => l.edge === 0), 8000, 5);
     send("read");
     await waitFor("value read", () => lines.find((l) => "value" in l));
     expect(lines.find((l) => "value" in l).value).toBe(0);
@@ -123,7 +123,7 @@ describe("sysfs GPIO with the root path pointed at a temp dir", () => {
     line.watch((v) => edges.push(v));
     for (const [i, v] of [1, 0, 1].entries()) {
       writeFileSync(join(root, "gpio520/value"), `${v}\n`);
-      await waitFor(`edge ${i + 1}`, () => edges.length === i + 1, 3000, 5);
+      await waitFor(`edge ${i + 1}`, () => edges.length === i + 1, 8000, 5);
     }
     expect(edges).toEqual([1, 0, 1]);
     g.close();

@@ -111,5 +111,5 @@ describe("arm64 executable under qemu-aarch64 -cpu cortex-a53", () => {
     test("stops cleanly on SIGTERM (exit 0)", async () => {
       expect(await gw.kill("SIGTERM")).toBe(0);
     }, 30_000);
-  }, 30_000);
+  });
 });

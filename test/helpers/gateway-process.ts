@@ -3,7 +3,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { freePort } from "./ports.ts";
+import { freePort, freeUdpTcpPort } from "./ports.ts";
 import { Fatal, waitFor } from "./wait.ts";
 
 export const ROOT = resolve(import.meta.dir, "../..");
@@ -36,6 +36,13 @@ export class GatewayProcess {
     config.web ??= {};
     if (!config.web.listen) { this.webPort = this.webPort || (await freePort()); config.web.listen = `127.0.0.1:${this.webPort}`; }
     else this.webPort = Number(String(config.web.listen).split(":").pop());
+    // SIP on a free port unless the test chose one: 5060 may be taken by another suite or the host.
+    config.sip ??= {};
+    if (config.sip.enabled !== false && !config.sip.udp && !config.sip.tcp) {
+      const p = await freeUdpTcpPort();
+      config.sip.udp = `127.0.0.1:${p}`;
+      config.sip.tcp = `127.0.0.1:${p}`;
+    }
     writeFileSync(this.configPath, JSON.stringify(config, null, 2));
     const cmd = this.opts.command ?? [process.execPath, join(ROOT, "app/main.ts")];
     this.proc = Bun.spawn([...cmd, "run", "--config", this.configPath, "--data", this.dataDir], {

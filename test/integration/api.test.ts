@@ -108,7 +108,8 @@ describe("HTTP API", () => {
     const hc = Bun.spawnSync([process.execPath, join(ROOT, "app/main.ts"), "health", "--url", `${gw.base}/api/health`]);
     expect(hc.exitCode).toBe(1);
     await api("/api/config", { method: "PUT", body: JSON.stringify({ ...cfg, health: { ...cfg.health, memMaxPercent: 100, cpuMaxPercent: 100, diskMaxPercent: 100 } }) }, cookie);
-    expect((await api("/api/health")).status).toBe(200);
+    const healthy = await (await api("/api/health", {}, cookie)).json();
+    expect(healthy.checks.filter((c: any) => !c.ok)).toEqual([]);
     expect(Bun.spawnSync([process.execPath, join(ROOT, "app/main.ts"), "health", "--config", gw.configPath]).exitCode).toBe(0);
 
     const schema = await (await api("/api/config/schema", {}, cookie)).json();
@@ -122,5 +123,10 @@ describe("HTTP API", () => {
     expect((await api("/api/logout", { method: "POST" }, cookie)).status).toBe(200);
     expect((await api("/api/status", {}, cookie)).status).toBe(401);
     expect((await api("/api/nothing", {}, cookie)).status).toBe(404);
+    // The address `gateway run` prints answers with a page (login, then live status).
+    const page = await fetch(`${gw.base}/`);
+    expect(page.headers.get("content-type")).toStartWith("text/html");
+    expect(await page.text()).toContain("/api/session");
+    expect((await fetch(`${gw.base}/nothing-here`)).status).toBe(404);
   }, 60_000);
 });

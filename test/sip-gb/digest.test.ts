@@ -63,4 +63,16 @@ describe("digest", () => {
     const response = digestResponse({ username: "u", realm: "3402000000", password: "pw", method: "REGISTER", uri: "sip:x", nonce });
     expect(auth.verify({ username: "u", realm: "3402000000", nonce, uri: "sip:x", response }, "REGISTER", () => "pw").ok).toBe(true);
   });
+
+  test("nonce counts are remembered for the nonce's whole lifetime, across generation rotations", () => {
+    const { auth, nonceOf, cred, advance } = setup(10_000);
+    const n = nonceOf(auth.challenge());
+    expect(auth.verify(cred(n, "d", "pw", "00000001"), "REGISTER", () => "pw").ok).toBe(true);
+    advance(6_000);
+    const other = nonceOf(auth.challenge());
+    expect(auth.verify(cred(other, "d", "pw", "00000001"), "REGISTER", () => "pw").ok).toBe(true);   // rotates
+    advance(3_000);
+    expect(auth.verify(cred(n, "d", "pw", "00000001"), "REGISTER", () => "pw")).toEqual({ ok: false, why: "nonce" });
+    expect(auth.verify(cred(n, "d", "pw", "00000002"), "REGISTER", () => "pw").ok).toBe(true);
+  });
 });

@@ -3,6 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { SimClock } from "../../app/core/clock.ts";
 import { CatalogAssembler, type CatalogResult } from "../../app/sip/gb28181/catalog.ts";
+import { encodeGbk } from "../../scripts/sim-devices/sip.ts";
 import { catalogItems, decodeBody, declaredCharset, parseManscdp, queryXml } from "../../app/sip/gb28181/manscdp.ts";
 
 /** "<Name>中文摄像机</Name>" in GBK: 中 D6D0 文 CEC4 摄 C9E3 像 CFF1 机 BBFA. */
@@ -102,5 +103,11 @@ describe("Catalog assembly", () => {
     const { a, done } = setup();
     a.add("dev", 1, 0, []);
     expect(done[0]).toMatchObject({ complete: true, channels: [] });
+  });
+
+  test("the simulator's GBK encoder round-trips through the gateway's decoder", () => {
+    const text = `<?xml version="1.0" encoding="GB2312"?><Notify><CmdType>Alarm</CmdType><SN>3</SN><DeviceID>x</DeviceID><Desc>北京市 通道 R&D ①</Desc></Notify>`;
+    const r = parseManscdp(encodeGbk(text));
+    expect(r.ok && r.msg.body.Desc).toBe("北京市 通道 R&D ①");
   });
 });

@@ -52,6 +52,12 @@ describe("sipp against the registrar (long keepalive window)", () => {
     expect((await g.api("/api/sip/devices/00000000000000000000")).status).toBe(404);
   });
 
+  test("digest registration over TCP: the binding says tcp", async () => {
+    const dev = "34020000001320000006";
+    expectOk(await sipp("register.xml", { port: g.port, device: dev, password: PASSWORD, tcp: true }));
+    expect((await g.api(`/api/sip/devices/${dev}`)).body).toMatchObject({ state: "online", transport: "tcp" });
+  });
+
   test("Expires below minExpires: 423 with Min-Expires", async () => {
     expectOk(await sipp("register-brief.xml", { port: g.port, device: "34020000001320000002", password: PASSWORD, expires: 10 }));
   });

@@ -41,6 +41,7 @@ export class ModbusStack {
   private buf = new Uint8Array(0);
   private current: { job: Job; pending: Pending; finish: (r: Uint8Array | Error) => void } | null = null;
   private lastEnd = 0;
+  private lastFailed = false;
   private consecutiveTimeouts = 0;
   private interTimer: number | null = null;
   readonly stats: StackStats = { requests: 0, responses: 0, timeouts: 0, exceptions: 0, frameErrors: 0, connectErrors: 0 };
@@ -123,7 +124,9 @@ export class ModbusStack {
     this.busy = true;
     try {
       job.resolve(await this.transact(job));
+      this.lastFailed = false;
     } catch (e) {
+      this.lastFailed = true;
       job.reject(e instanceof Error ? e : new Error(String(e)));
     } finally {
       this.busy = false;
@@ -133,7 +136,10 @@ export class ModbusStack {
   }
 
   private async transact(job: Job): Promise<Uint8Array> {
-    const quiet = this.lastEnd + this.timing.silenceMs - this.clock.now();
+    // After a failed transaction a late or damaged answer may still be on the wire: wait out the
+    // inter-character timeout too, so it is flushed before the next request instead of taken for its answer.
+    const silence = this.lastFailed ? Math.max(this.timing.silenceMs, this.timing.interCharMs) : this.timing.silenceMs;
+    const quiet = this.lastEnd + silence - this.clock.now();
     if (quiet > 0) await this.sleep(quiet);
     try { await this.link.open(job.timeoutMs); }
     catch (e) {

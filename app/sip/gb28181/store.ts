@@ -1,6 +1,6 @@
 // SQLite persistence of devices (bindings and liveness), channels and transitions (tables in
 // app/sip/migrations.ts). Bindings and transitions are queued when they happen and written in one
-// transaction by writePending() (the service calls it every 200 ms, and every other method of this
+// transaction by writePending() (the service calls it every 50 ms, and every other method of this
 // class calls it first, so reads and transitions always see them): one commit per batch instead of
 // one per REGISTER is what lets thousands of registrations a second through. A power cut loses at
 // most the last batch, and those devices register again when their keepalive gets 404.

@@ -76,9 +76,17 @@ export interface DigestOptions { realm: () => string; nonceTtlMs: () => number; 
 
 export class DigestAuth {
   private readonly secret: Uint8Array;
-  /** Highest nc seen per nonce, dropped once the nonce expires (bounded by traffic × ttl). */
-  private readonly ncSeen = new Map<string, { nc: number; exp: number }>();
-  private lastPrune = 0;
+  /**
+   * Highest nc seen per nonce, keyed by the nonce's 48-bit random part (a number: small map entries).
+   * Two generations, each spanning one nonce lifetime: every nonce still valid is in one of them, and
+   * dropping the older generation at rotation forgets only expired nonces. A hard cap bounds memory
+   * under a flood (an early rotation then forgets some valid nonces' counts: a replay of those within
+   * their lifetime would be accepted once more, which is the lesser harm).
+   */
+  private ncCur = new Map<number, number>();
+  private ncOld = new Map<number, number>();
+  private ncRotated = 0;
+  static readonly NC_CAP = 200_000;
   constructor(private readonly o: DigestOptions) { this.secret = o.secret ?? randomBytes(32); }
 
   get realm(): string { return this.o.realm(); }
@@ -111,10 +119,11 @@ export class DigestAuth {
     if (nonceAge > this.o.nonceTtlMs()) return { ok: false, why: "stale" };
     if (cred.qop) {
       const nc = parseInt(cred.nc!, 16);
-      const seen = this.ncSeen.get(cred.nonce);
-      if (seen && nc <= seen.nc) return { ok: false, why: "nonce" };
-      this.ncSeen.set(cred.nonce, { nc, exp: this.o.now() - nonceAge + this.o.nonceTtlMs() });
-      this.prune();
+      const key = parseInt(cred.nonce.split(".")[1], 16);
+      this.rotate();
+      const seen = this.ncCur.get(key) ?? this.ncOld.get(key);
+      if (seen !== undefined && nc <= seen) return { ok: false, why: "nonce" };
+      this.ncCur.set(key, nc);
     }
     return { ok: true, username: cred.username };
   }
@@ -133,11 +142,12 @@ export class DigestAuth {
     return (new Bun.CryptoHasher("sha256", this.secret).update(s).digest("base64") as string).slice(0, 22).replace(/\+/g, "-").replace(/\//g, "_");
   }
 
-  private prune(): void {
+  private rotate(): void {
     const now = this.o.now();
-    if (now - this.lastPrune < 10_000) return;
-    this.lastPrune = now;
-    for (const [k, v] of this.ncSeen) if (v.exp < now) this.ncSeen.delete(k);
+    if (now - this.ncRotated < this.o.nonceTtlMs() && this.ncCur.size < DigestAuth.NC_CAP) return;
+    this.ncRotated = now;
+    this.ncOld = this.ncCur;
+    this.ncCur = new Map();
   }
 }
 
