@@ -8,7 +8,7 @@ import type { Config } from "./schema.ts";
 import { validateConfig, type ConfigError } from "./validate.ts";
 
 /** Keys applied without a restart; everything else is reported back as `restartRequired`. */
-const LIVE_PREFIXES = ["log.", "health.", "store.maxBytes", "telemetry.", "web.sessionTtl", "bridge.modbus."];
+const LIVE_PREFIXES = ["log.", "health.", "store.maxBytes", "telemetry.", "web.sessionTtl", "bridge.modbus.", "sip.rateLimit."];
 
 export function changedPaths(a: unknown, b: unknown, prefix = ""): string[] {
   if (JSON.stringify(a) === JSON.stringify(b)) return [];

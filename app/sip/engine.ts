@@ -149,6 +149,12 @@ export class SipEngine implements Service {
 
   get listening(): { udp: boolean; tcp: boolean } { return this.transport.listening; }
 
+  /** Applies what can change while running (the per-source rate limit); the rest needs a restart. */
+  applyConfig(cfg: SipConfigT): void {
+    this.transport.limiter.opts = { ...cfg.rateLimit };
+    this.log.info("sip rate limit changed", { ...cfg.rateLimit });
+  }
+
   /** Registers the handler for a method ("*" = every method without its own). Returns an unregister function. */
   onRequest(method: string, handler: RequestHandler): () => void {
     const m = method === "*" ? "*" : method.toUpperCase();

@@ -31,6 +31,9 @@ export function installSip(gw: Gateway): SipEngine | null {
     ];
   });
 
+  gw.bus.on("config.changed", ({ paths }) => {
+    if (paths.some((p) => p.startsWith("sip.rateLimit."))) engine.applyConfig(gw.config.current.sip);
+  });
   gw.statusSections.set("sip", () => ({ listening: engine.listening, bindError: engine.bindError || undefined, ...engine.stats() }));
 
   installSipUsers(gw, engine);

@@ -43,3 +43,25 @@ describe("sip in the gateway", () => {
     expect(String(sip.value)).toContain("tcp");
   }, 30_000);
 });
+
+describe("sip config applied live", () => {
+  test("raising sip.rateLimit through PUT /api/config needs no restart", async () => {
+    const port = await freeUdpTcpPort();
+    const gw = await new GatewayProcess({ config: { sip: { udp: `127.0.0.1:${port}`, tcp: `127.0.0.1:${port}`, rateLimit: { perSecond: 0.001, burst: 2 } } } }).start();
+    cleanups.push(() => gw.kill());
+    const cookie = await gw.login();
+    const peer = await UdpPeer.open();
+    cleanups.push(() => peer.close());
+    for (let i = 0; i < 4; i++) peer.send(options(port, peer.port), port);
+    await peer.waitFor(2, "the burst of 2");
+    const cfg = await (await fetch(`${gw.base}/api/config`, { headers: { cookie } })).json() as any;
+    const doc = cfg.config ?? cfg;
+    doc.sip.rateLimit = { perSecond: 0, burst: 2, maxSources: 20000 };
+    const put = await fetch(`${gw.base}/api/config`, { method: "PUT", headers: { cookie, "content-type": "application/json" }, body: JSON.stringify(doc) });
+    const body = await put.json() as any;
+    expect(put.status, JSON.stringify(body)).toBe(200);
+    expect(body.restartRequired ?? []).not.toContain("sip.rateLimit.perSecond");
+    for (let i = 0; i < 5; i++) peer.send(options(port, peer.port), port);
+    await peer.waitFor(7, "all five after the change");
+  }, 30_000);
+});
