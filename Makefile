@@ -20,7 +20,7 @@ run: deps
 
 ## Type check, then the whole suite against real peers (mosquitto, sipp, pymodbus, qemu).
 test: test-deps typecheck
-	$(BUN) test
+	$(BUN) test --timeout 60000
 
 typecheck: deps
 	node_modules/.bin/tsc --noEmit -p .
