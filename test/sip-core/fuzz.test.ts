@@ -4,7 +4,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { checkRequest, checkResponse, contactsOf, fromOf, parse, serialize, toOf, topVia } from "../../app/sip/message/index.ts";
 import { StreamFramer } from "../../app/sip/transport/framer.ts";
-import { enc, message, options, startEngine, TcpPeer, UdpPeer } from "./harness.ts";
+import { enc, GB_REGISTER, message, options, startEngine, TcpPeer, UdpPeer } from "./harness.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 const SEED = Number(process.env.SIP_FUZZ_SEED ?? 0x5eed);
@@ -17,20 +17,7 @@ const int = (n: number) => Math.floor(rnd() * n);
 const seeds: Uint8Array[] = [
   enc(options(5060, 5070)),
   message(5070, `<?xml version="1.0" encoding="GB2312"?>\n<Notify>\n<CmdType>Keepalive</CmdType>\n<SN>43</SN>\n<DeviceID>34020000001320000001</DeviceID>\n<Status>OK</Status>\n</Notify>\n`),
-  enc(`REGISTER sip:34020000002000000001@3402000000 SIP/2.0
-Via: SIP/2.0/UDP 192.168.1.64:5060;rport;branch=z9hG4bK1371463273
-From: <sip:34020000001320000001@3402000000>;tag=2043466181
-To: <sip:34020000001320000001@3402000000>
-Call-ID: 1011047669
-CSeq: 2 REGISTER
-Contact: <sip:34020000001320000001@192.168.1.64:5060>
-Authorization: Digest username="34020000001320000001", realm="3402000000", nonce="9bd055", uri="sip:34020000002000000001@3402000000", response="b3a1", algorithm=MD5
-Max-Forwards: 70
-User-Agent: IP Camera
-Expires: 3600
-Content-Length: 0
-
-`),
+  enc(GB_REGISTER),
   enc(`SIP/2.0 200 OK
 Via: SIP/2.0/UDP 127.0.0.1:5060;rport=5060;branch=z9hG4bKabc
 From: <sip:34020000002000000001@3402000000>;tag=1

@@ -96,3 +96,19 @@ Content-Length: ${b.length}
 `);
   return Buffer.concat([head, b]);
 }
+
+/** A digest REGISTER as GB/T 28181 cameras send it (shared by the parser and fuzz tests). */
+export const GB_REGISTER = `REGISTER sip:34020000002000000001@3402000000 SIP/2.0
+Via: SIP/2.0/UDP 192.168.1.64:5060;rport;branch=z9hG4bK1371463273
+From: <sip:34020000001320000001@3402000000>;tag=2043466181
+To: <sip:34020000001320000001@3402000000>
+Call-ID: 1011047669
+CSeq: 2 REGISTER
+Contact: <sip:34020000001320000001@192.168.1.64:5060>
+Authorization: Digest username="34020000001320000001", realm="3402000000", nonce="9bd055d6f4ae5a0b", uri="sip:34020000002000000001@3402000000", response="b3a1d6b5c0c2d8d5cdd0fcfa9b0a8e55", algorithm=MD5
+Max-Forwards: 70
+User-Agent: IP Camera
+Expires: 3600
+Content-Length: 0
+
+`;

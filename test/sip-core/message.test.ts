@@ -4,22 +4,8 @@ import {
   Headers, callIdOf, contactsOf, contentTypeOf, cseqOf, expiresOf, formatNameAddr, formatUri, fromOf, makeRequest,
   makeResponse, parse, parseNameAddr, parseUri, parseVia, serialize, splitList, toOf, topVia, type SipRequest,
 } from "../../app/sip/message/index.ts";
-import { enc } from "./harness.ts";
+import { enc, GB_REGISTER } from "./harness.ts";
 
-const GB_REGISTER = `REGISTER sip:34020000002000000001@3402000000 SIP/2.0
-Via: SIP/2.0/UDP 192.168.1.64:5060;rport;branch=z9hG4bK1371463273
-From: <sip:34020000001320000001@3402000000>;tag=2043466181
-To: <sip:34020000001320000001@3402000000>
-Call-ID: 1011047669
-CSeq: 2 REGISTER
-Contact: <sip:34020000001320000001@192.168.1.64:5060>
-Authorization: Digest username="34020000001320000001", realm="3402000000", nonce="9bd055d6f4ae5a0b", uri="sip:34020000002000000001@3402000000", response="b3a1d6b5c0c2d8d5cdd0fcfa9b0a8e55", algorithm=MD5
-Max-Forwards: 70
-User-Agent: IP Camera
-Expires: 3600
-Content-Length: 0
-
-`;
 
 /** A Catalog response as cameras send it: GB2312 body with Chinese names, compact headers. */
 function gbCatalog(): Uint8Array {
