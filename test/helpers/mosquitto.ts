@@ -6,7 +6,7 @@ import mqtt, { type MqttClient } from "mqtt";
 import { freePort } from "./ports.ts";
 import { waitFor } from "./wait.ts";
 
-export interface BrokerOptions { port?: number; passwords?: Record<string, string>; extra?: string; tls?: { ca: string; cert: string; key: string } }
+export interface BrokerOptions { port?: number; passwords?: Record<string, string>; extra?: string; tls?: { ca: string; cert: string; key: string; requireClientCert?: { cert: string; key: string } } }
 
 export class Mosquitto {
   proc: ReturnType<typeof Bun.spawn> | null = null;
@@ -29,13 +29,15 @@ export class Mosquitto {
       lines.push("allow_anonymous false", `password_file ${pwfile}`);
     } else lines.push("allow_anonymous true");
     if (this.opts.tls) lines.push(`cafile ${this.opts.tls.ca}`, `certfile ${this.opts.tls.cert}`, `keyfile ${this.opts.tls.key}`);
+    if (this.opts.tls?.requireClientCert) lines.push("require_certificate true");
     if (this.opts.extra) lines.push(this.opts.extra);
     const conf = join(this.dir, "mosquitto.conf");
     writeFileSync(conf, lines.join("\n") + "\n");
     this.proc = Bun.spawn(["mosquitto", "-c", conf], { stdout: "pipe", stderr: "pipe" });
     void new Response(this.proc.stderr as ReadableStream).text().then((t) => { this.log += t; });
     await waitFor(`mosquitto on ${this.port}`, async () => {
-      const tls = this.opts.tls ? { ca: readFileSync(this.opts.tls.ca) } : {};
+      const own = this.opts.tls?.requireClientCert;
+      const tls = this.opts.tls ? { ca: readFileSync(this.opts.tls.ca), ...(own ? { cert: readFileSync(own.cert), key: readFileSync(own.key) } : {}) } : {};
       const c = await connectClient(this.url, { reconnectPeriod: 0, connectTimeout: 500, ...tls }, this.opts.passwords).catch(() => null);
       if (c) await c.endAsync();
       return c !== null;
@@ -66,7 +68,7 @@ export async function collect(url: string, filter: string, opts: mqtt.IClientOpt
 }
 
 /** A throwaway CA and a server certificate for 127.0.0.1, made with openssl. */
-export function makeCerts(dir: string): { ca: string; cert: string; key: string } {
+export function makeCerts(dir: string): { ca: string; cert: string; key: string; clientCert: string; clientKey: string } {
   const run = (args: string[]) => {
     const r = Bun.spawnSync(["openssl", ...args], { cwd: dir, stderr: "pipe" });
     if (!r.success) throw new Error(`openssl ${args[0]}: ${r.stderr.toString()}`);
@@ -75,7 +77,10 @@ export function makeCerts(dir: string): { ca: string; cert: string; key: string 
   run(["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "server.key", "-out", "server.csr"]);
   writeFileSync(join(dir, "san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
   run(["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-extfile", "san.ext", "-out", "server.pem"]);
+  // A client certificate from the same CA, for brokers that require one (mutual TLS).
+  run(["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=gw-client", "-keyout", "client.key", "-out", "client.csr"]);
+  run(["x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-out", "client.pem"]);
   chmodSync(dir, 0o755);
-  for (const f of ["server.key", "server.pem", "ca.pem"]) chmodSync(join(dir, f), 0o644);
-  return { ca: join(dir, "ca.pem"), cert: join(dir, "server.pem"), key: join(dir, "server.key") };
+  for (const f of ["server.key", "server.pem", "ca.pem", "client.pem", "client.key"]) chmodSync(join(dir, f), 0o644);
+  return { ca: join(dir, "ca.pem"), cert: join(dir, "server.pem"), key: join(dir, "server.key"), clientCert: join(dir, "client.pem"), clientKey: join(dir, "client.key") };
 }

@@ -157,4 +157,16 @@ describe("MQTT uplink", () => {
     expect(gw2.uplink.status.state).not.toBe("connected");
     expect(gw2.store.db.query("SELECT COUNT(*) n FROM outbox WHERE topic = 'meter'").get()).toEqual({ n: 1 });
   }, 30_000);
+
+  test("mutual TLS: a broker that requires a client certificate accepts ours from config", async () => {
+    const certs = makeCerts(mkdtempSync(join(tmpdir(), "tls-")));
+    const broker = await new Mosquitto({ tls: { ...certs, requireClientCert: { cert: certs.clientCert, key: certs.clientKey } } }).start();
+    cleanups.push(() => broker.stop());
+    const without = await gateway({ gateway: { id: "gw-mtls-no" }, uplink: { mqtt: { url: broker.url, ca: certs.ca, reconnectMinMs: 100, reconnectMaxMs: 200 } } });
+    const gw = await gateway({ gateway: { id: "gw-mtls" }, uplink: { mqtt: { url: broker.url, ca: certs.ca, cert: certs.clientCert, key: certs.clientKey } } });
+    gw.outbox.addPoints("meter", [{ tag: "t", v: 1, ts: 1 }], "normal");
+    await waitFor("connected with a client certificate and drained", () => gw.uplink.status.state === "connected" && gw.outbox.stats().rows === 0, 10_000);
+    await waitFor("the one without a certificate has an error", () => without.uplink.status.lastError !== null, 10_000);
+    expect(without.uplink.status.state).not.toBe("connected");
+  }, 30_000);
 });
