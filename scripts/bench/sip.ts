@@ -4,7 +4,7 @@
 // GB/T 28181 cameras with 60 s keepalives held by each. Prints a table. Never run by `make test`.
 //   bun scripts/bench/sip.ts [--overload-seconds 10] [--rate 2000] [--rate-seconds 10]
 //                            [--cameras 10000] [--camera-seconds 60] [--only gateway|kamailio] [--skip-cameras]
-//                            [--bun-flags=--smol] [--gateway-stderr FILE]
+//                            [--bun-flags=--smol (default; empty for the default heap)] [--gateway-stderr FILE]
 // Installs sip-tester and kamailio (Debian) when missing. Figures depend on the machine and on what
 // else runs on it: sipp is single-threaded and shares the cores with the server under test.
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -27,8 +27,9 @@ const { values: a } = parseArgs({
     "camera-seconds": { type: "string", default: "60" },
     only: { type: "string" },
     "skip-cameras": { type: "boolean", default: false },
-    /** Extra flags for bun when it runs the gateway, e.g. "--smol" (smaller heap, more GC). */
-    "bun-flags": { type: "string", default: "" },
+    /** Flags for bun when it runs the gateway: "--smol" as the executable and `make run` ship it
+     *  (firmware/compile.ts EXEC_ARGV); `--bun-flags=` for Bun's default heap. */
+    "bun-flags": { type: "string", default: "--smol" },
     /** Where the gateway's stderr goes (for GC logs such as BUN_JSC_logGC=1), default discarded. */
     "gateway-stderr": { type: "string" },
   },
