@@ -14,9 +14,10 @@ deps: node_modules/.installed
 test-deps: deps
 	bash scripts/install-test-deps.sh
 
-## Start the gateway on the simulated board; prints the web page address.
+## Start the gateway on the simulated board; prints the web page address. --smol as in the
+## executable (firmware/compile.ts EXEC_ARGV): Bun's small heap, see README "sip".
 run: deps
-	$(BUN) app/main.ts run --config hw/boards/sim/gateway.yaml --data data --board sim
+	$(BUN) --smol app/main.ts run --config hw/boards/sim/gateway.yaml --data data --board sim
 
 ## Type check, then the whole suite against real peers (mosquitto, sipp, pymodbus, qemu).
 test: test-deps typecheck

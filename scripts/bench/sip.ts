@@ -4,7 +4,7 @@
 // GB/T 28181 cameras with 60 s keepalives held by each. Prints a table. Never run by `make test`.
 //   bun scripts/bench/sip.ts [--overload-seconds 10] [--rate 2000] [--rate-seconds 10]
 //                            [--cameras 10000] [--camera-seconds 60] [--only gateway|kamailio] [--skip-cameras]
-//                            [--bun-flags=--smol]
+//                            [--bun-flags=--smol (default; empty for the default heap)] [--gateway-stderr FILE]
 // Installs sip-tester and kamailio (Debian) when missing. Figures depend on the machine and on what
 // else runs on it: sipp is single-threaded and shares the cores with the server under test.
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -27,8 +27,11 @@ const { values: a } = parseArgs({
     "camera-seconds": { type: "string", default: "60" },
     only: { type: "string" },
     "skip-cameras": { type: "boolean", default: false },
-    /** Extra flags for bun when it runs the gateway, e.g. "--smol" (smaller heap, more GC). */
-    "bun-flags": { type: "string", default: "" },
+    /** Flags for bun when it runs the gateway: "--smol" as the executable and `make run` ship it
+     *  (firmware/compile.ts EXEC_ARGV); `--bun-flags=` for Bun's default heap. */
+    "bun-flags": { type: "string", default: "--smol" },
+    /** Where the gateway's stderr goes (for GC logs such as BUN_JSC_logGC=1), default discarded. */
+    "gateway-stderr": { type: "string" },
   },
 });
 
@@ -88,7 +91,7 @@ async function startGateway(dir: string): Promise<Server> {
     sip: { udp: `127.0.0.1:${port}`, tcp: `127.0.0.1:${port}`, rateLimit: { perSecond: 0 }, gb28181: { password: PASSWORD, queryOnRegister: false, ban: { maxFailures: 0 } } },
   }));
   const flags = (a["bun-flags"] ?? "").split(/\s+/).filter(Boolean);
-  const proc = Bun.spawn([process.execPath, ...flags, join(ROOT, "app/main.ts"), "run", "--config", cfg, "--data", data], { cwd: dir, stdout: "ignore", stderr: "ignore" });
+  const proc = Bun.spawn([process.execPath, ...flags, join(ROOT, "app/main.ts"), "run", "--config", cfg, "--data", data], { cwd: dir, stdout: "ignore", stderr: a["gateway-stderr"] ? Bun.file(a["gateway-stderr"]) : "ignore" });
   await waitUntil("gateway SIP", () => udpAnswers(port), 20_000);
   return { name: "gateway", port, pids: () => [proc.pid], stop: async () => { proc.kill("SIGTERM"); await proc.exited; } };
 }

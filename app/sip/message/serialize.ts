@@ -15,6 +15,18 @@ export function headText(m: SipMessage): string {
   let s = m.kind === "request" ? `${m.method} ${m.uri} ${m.version}` : `${m.version} ${m.status} ${m.reason}`;
   for (const f of m.headers.fields) {
     if (f.key === "content-length") continue;
+    s += CRLF + f.name + ": " + f.value;
+  }
+  // One test of the whole text instead of one per header (the per-header test was ~3 % of the CPU);
+  // the rare text with wide characters is built again with those values encoded.
+  if (needsUtf8(s)) return wideHeadText(m);
+  return s + CRLF + "Content-Length: " + m.body.length;
+}
+
+function wideHeadText(m: SipMessage): string {
+  let s = m.kind === "request" ? `${m.method} ${m.uri} ${m.version}` : `${m.version} ${m.status} ${m.reason}`;
+  for (const f of m.headers.fields) {
+    if (f.key === "content-length") continue;
     s += CRLF + f.name + ": " + (needsUtf8(f.value) ? Buffer.from(f.value, "utf8").toString("latin1") : f.value);
   }
   return s + CRLF + "Content-Length: " + m.body.length;

@@ -6,7 +6,8 @@
 export function uriUser(v: string | undefined): string {
   if (!v) return "";
   const m = /sips?:([^@;>?\s]+)@/i.exec(v);
-  return m ? decodeURIComponent(safeUri(m[1])) : "";
+  if (!m) return "";
+  return m[1].includes("%") ? decodeURIComponent(safeUri(m[1])) : m[1]; // nothing escaped: nothing to decode
 }
 
 function safeUri(s: string): string { try { decodeURIComponent(s); return s; } catch { return encodeURIComponent(s); } }

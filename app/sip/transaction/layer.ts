@@ -9,6 +9,7 @@ import { ClientTx } from "./client.ts";
 import type { TxEnv } from "./common.ts";
 import type { TimerHandle } from "./timer-queue.ts";
 import { CompletedTx, ServerTx } from "./server.ts";
+import { ByteArena } from "./arena.ts";
 
 /** Server transaction key (17.2.3): branch + sent-by + method, ACK and CANCEL mapped as the RFC says. */
 export function serverKey(req: SipRequest, via: Via, method = req.method): string {
@@ -44,6 +45,8 @@ export class TransactionLayer {
   /** Most completed non-INVITE transactions kept for Timer J (about 1 KB each). */
   maxLingering = 100_000;
   lingerEvicted = 0;
+  /** The response bytes of lingering transactions, in large shared chunks (arena.ts: GC cost). */
+  private readonly arena = new ByteArena();
 
   constructor(private readonly env: TxEnv) {
     env.linger = (key, bytes, source, ms, end) => {
@@ -54,7 +57,8 @@ export class TransactionLayer {
         if (end) end();
         return;
       }
-      const c = new CompletedTx(key, bytes, source, env, now + ms, end);
+      const c = new CompletedTx(key, source, env, now + ms, end);
+      this.arena.put(bytes, c);
       this.servers.set(key, c);
       this.lingering.push(c);
       // Bounded memory under overload: beyond maxLingering, the oldest completed transactions end early

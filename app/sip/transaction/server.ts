@@ -8,6 +8,9 @@ import type { Source } from "../transport/types.ts";
 import { timerValues, type TxEnv } from "./common.ts";
 import type { TimerHandle } from "./timer-queue.ts";
 import { newTag } from "../message/build.ts";
+import type { Stored } from "./arena.ts";
+
+const EMPTY = new Uint8Array(0);
 
 export type ServerState = "trying" | "proceeding" | "completed" | "accepted" | "confirmed" | "terminated";
 
@@ -190,16 +193,20 @@ export class ServerTx implements ServerTransaction {
  * What remains of a non-INVITE server transaction in Completed (RFC 3261 17.2.2): the final response,
  * re-sent for each retransmitted request until Timer J.
  */
-export class CompletedTx {
+export class CompletedTx implements Stored {
   readonly isInvite = false;
   readonly request = null;
   ended = false;
+  /** The response bytes: a slice of a shared chunk (see arena.ts), set by the layer. */
+  chunk: Uint8Array = EMPTY;
+  offset = 0;
+  length = 0;
   /**
    * No timer of its own: Timer J has the same length for every UDP transaction, so the layer keeps these
    * in completion order and one timer ends them from the head of that queue (see TransactionLayer).
    */
-  constructor(readonly key: string, private readonly bytes: Uint8Array, private readonly source: Source, private readonly env: TxEnv, readonly expiresAt: number, private readonly end: (() => void) | null) {}
-  retransmission(): void { this.env.retransmitted(); this.env.send(this.source, this.bytes); }
+  constructor(readonly key: string, private readonly source: Source, private readonly env: TxEnv, readonly expiresAt: number, private readonly end: (() => void) | null) {}
+  retransmission(): void { this.env.retransmitted(); this.env.send(this.source, this.chunk.subarray(this.offset, this.offset + this.length)); }
   ack(_ack: SipRequest): void {}
   cancelled(): boolean { return false; }
   terminate(): void {

@@ -67,8 +67,10 @@ export class SipTransport {
 
   /** Sends bytes; failures are reported through onError (never thrown). */
   send(dest: Destination | Source, data: Uint8Array, onError?: SendError): void {
-    const host = "host" in dest ? dest.host : dest.address;
-    if (isIP(host)) { this.sendTo(dest.transport, host, dest.port, dest.connId, data, onError); return; }
+    // A Source is an address the socket saw, always an IP: only a Destination's host may need a lookup.
+    const isDest = "host" in dest;
+    const host = isDest ? dest.host : dest.address;
+    if (!isDest || isIP(host)) { this.sendTo(dest.transport, host, dest.port, dest.connId, data, onError); return; }
     lookup(host).then(
       (r) => this.sendTo(dest.transport, r.address, dest.port, dest.connId, data, onError),
       (e: Error) => onError?.(new Error(`cannot resolve ${host}: ${e.message}`)),
