@@ -131,7 +131,7 @@ export class Gateway {
 
     // Start order: the store (opened above; closed last), then the uplink, the sources, the web page last
     // (so "healthy" means everything behind it is up). Stop runs in reverse.
-    this.lifecycle.add({ name: "store", start: () => {}, stop: () => { try { this.store.db.close(); } catch { /* already closed */ } } });
+    this.lifecycle.add({ name: "store", start: () => {}, stop: () => { this.recorder.flush(); try { this.store.db.close(); } catch { /* already closed */ } } });
     this.lifecycle.add(this.uplink);
     this.lifecycle.add(new SimCounter({ rateHz: cfg.sim.counter.rateHz, outbox: this.outbox, kv: this.kv, clock: this.clock, log: this.logs.for("sim-counter") }));
     this.lifecycle.add(new SelfTelemetry({ intervalSec: cfg.telemetry.selfInterval, metrics: metricsReader, outbox: this.outbox, clock: this.clock, log: this.logs.for("self-telemetry") }));

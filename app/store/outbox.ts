@@ -126,15 +126,24 @@ export class Outbox {
 
   /** Adds one event `{id, type, ts, ...fields}`; returns its id. */
   addEvent(type: string, fields: Record<string, unknown> = {}, prio: Priority = "normal"): string {
-    const id = crypto.randomUUID();
-    const body = JSON.stringify({ id, type, ts: this.now(), ...fields });
+    return this.addEvents([{ type, fields, prio }])[0];
+  }
+
+  /** Adds several events in one transaction (one commit, not one per event); returns their ids. */
+  addEvents(events: { type: string; fields?: Record<string, unknown>; prio?: Priority }[]): string[] {
+    const ids: string[] = [];
     this.transaction(() => {
-      this.insert.run(prioNum[prio], "event", type, body, body.length + ROW_OVERHEAD);
-      this.bytes += body.length + ROW_OVERHEAD;
+      for (const e of events) {
+        const id = crypto.randomUUID();
+        const body = JSON.stringify({ id, type: e.type, ts: this.now(), ...e.fields });
+        this.insert.run(prioNum[e.prio ?? "normal"], "event", e.type, body, body.length + ROW_OVERHEAD);
+        this.bytes += body.length + ROW_OVERHEAD;
+        ids.push(id);
+      }
       this.enforceBound();
     });
     this.added();
-    return id;
+    return ids;
   }
 
   /** Keeps payload bytes within maxBytes: oldest bulk first, then oldest normal; critical is kept. */

@@ -112,3 +112,31 @@ describe("drop reporter", () => {
     expect(seen.slice(1)).toEqual([{ priority: "bulk", count: 1 }, { priority: "normal", count: 2 }]);
   });
 });
+
+describe("event recorder", () => {
+  test("published bus events of one turn are stored together, in order; others are not stored", async () => {
+    const { EventBus } = await import("../../app/core/bus.ts");
+    const { LogHub } = await import("../../app/core/logger.ts");
+    const { EventRecorder } = await import("../../app/store/event-recorder.ts");
+    const { ob } = fresh();
+    const bus = new EventBus();
+    const rec = new EventRecorder({ bus, outbox: ob, log: new LogHub(Date.now, () => {}).for("t") });
+    rec.publish("uplink.state", "critical");
+    let writes = 0;
+    const addEvents = ob.addEvents.bind(ob);
+    ob.addEvents = (events) => { writes++; return addEvents(events); };
+    for (const state of ["a", "b", "c"]) bus.emit("uplink.state", { state });
+    bus.emit("config.changed", { paths: ["x"] });          // not published: stays inside the box
+    expect(ob.stats().rows).toBe(0);                        // written at the end of the turn
+    await Promise.resolve();
+    await Promise.resolve();
+    const msgs = ob.take(10, 10);
+    expect(msgs.map((m) => [m.prio, JSON.parse(m.payload).type, JSON.parse(m.payload).state])).toEqual([
+      ["critical", "uplink.state", "a"], ["critical", "uplink.state", "b"], ["critical", "uplink.state", "c"],
+    ]);
+    expect(writes).toBe(1);                                  // one transaction for the three
+    bus.emit("uplink.state", { state: "d" });
+    rec.flush();                                           // on stop: nothing left in memory
+    expect(ob.stats().byPriority.critical).toBe(4);
+  });
+});
