@@ -17,6 +17,11 @@
 //     transaction answers them with the last response. A handler that throws, or whose promise
 //     rejects, before answering produces 500.
 //   - Order: the method's handler; else the built-in OPTIONS (200 with Allow); else "*"; else 405/501.
+//   - Stateless answers (RFC 3261 8.2.7, 17.2): `engine.onStateless("REGISTER", (req, source) => answer | null)`
+//     runs before a server transaction is created, for non-INVITE methods only. An answer (a final
+//     response: status ≥ 200, reason?, headers?) is sent at once and nothing is kept: a retransmission of
+//     the request is then handled as new. null goes on to the normal handler. For answers that need no
+//     state and are cheap to give again, e.g. the first digest challenge of a REGISTER.
 //   - ACK for a 2xx has no transaction: `engine.onAck((ack, source) => ...)`. CANCEL is handled here
 //     (200 to the CANCEL, 487 to the INVITE, then `tx.onCancel` callbacks).
 //   - Malformed requests get 400 (505 for another SIP version, 416 for an unknown URI scheme) and
@@ -42,7 +47,7 @@ import type { Clock } from "../core/clock.ts";
 import type { Service } from "../core/lifecycle.ts";
 import type { Logger } from "../core/logger.ts";
 import type { SipConfigT } from "./config.ts";
-import { makeRequest, newBranch, type RequestOptions } from "./message/build.ts";
+import { makeRequest, makeResponse, newBranch, type RequestOptions } from "./message/build.ts";
 import { cseqOf, topVia } from "./message/fields.ts";
 import { parse } from "./message/parse.ts";
 import { serialize } from "./message/serialize.ts";
@@ -59,6 +64,9 @@ import type { Destination, Source, TransportName } from "./transport/types.ts";
 export type RequestHandler = (req: SipRequest, tx: ServerTransaction, source: Source) => void | Promise<void>;
 export type AckHandler = (ack: SipRequest, source: Source) => void;
 export type StrayResponseHandler = (res: SipResponse, source: Source) => void;
+/** A final response to send without a server transaction (see onStateless). */
+export interface StatelessAnswer { status: number; reason?: string; headers?: Iterable<[string, string]> }
+export type StatelessHandler = (req: SipRequest, source: Source) => StatelessAnswer | null;
 
 export interface SipEngineDeps {
   config: SipConfigT;
@@ -74,6 +82,8 @@ export interface SipStats {
   serverTransactions: number; clientTransactions: number; tcpConnections: number; timers: number;
   /** Completed transactions ended before Timer J to bound memory under overload. */
   lingerEvicted: number;
+  /** Final responses sent without a server transaction (onStateless). */
+  statelessResponses: number;
 }
 
 const KNOWN_METHODS = new Set(["INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "REGISTER", "INFO", "PRACK", "SUBSCRIBE", "NOTIFY", "UPDATE", "MESSAGE", "REFER", "PUBLISH"]);
@@ -84,10 +94,11 @@ export class SipEngine implements Service {
   private readonly timers: TimerQueue;
   private readonly layer: TransactionLayer;
   private readonly handlers = new Map<string, RequestHandler>();
+  private readonly statelessHandlers = new Map<string, StatelessHandler>();
   private ackHandler: AckHandler | null = null;
   private strayHandler: StrayResponseHandler | null = null;
   private readonly log: Logger;
-  private readonly c = { parseErrors: 0, rejected: 0, dropped: 0, retransmissionsSent: 0, retransmissionsAbsorbed: 0, strayResponses: 0 };
+  private readonly c = { parseErrors: 0, rejected: 0, dropped: 0, retransmissionsSent: 0, retransmissionsAbsorbed: 0, strayResponses: 0, statelessResponses: 0 };
 
   constructor(private readonly deps: SipEngineDeps) {
     const cfg = deps.config;
@@ -163,6 +174,18 @@ export class SipEngine implements Service {
     return () => { if (this.handlers.get(m) === handler) this.handlers.delete(m); };
   }
 
+  /**
+   * A stateless first look at requests of one method (RFC 3261 8.2.7): called before a server transaction
+   * exists; an answer is sent as is, null hands the request on to onRequest's handler. Not for INVITE,
+   * ACK or CANCEL (their transactions carry state the peer relies on). Returns an unregister function.
+   */
+  onStateless(method: string, handler: StatelessHandler): () => void {
+    const m = method.toUpperCase();
+    if (m === "INVITE" || m === "ACK" || m === "CANCEL") throw new Error(`no stateless handling for ${m}`);
+    this.statelessHandlers.set(m, handler);
+    return () => { if (this.statelessHandlers.get(m) === handler) this.statelessHandlers.delete(m); };
+  }
+
   /** ACKs for 2xx responses (they form no transaction of their own, RFC 3261 17.1.1.3). */
   onAck(handler: AckHandler): void { this.ackHandler = handler; }
 
@@ -228,7 +251,7 @@ export class SipEngine implements Service {
       retransmissionsSent: this.c.retransmissionsSent, retransmissionsAbsorbed: this.c.retransmissionsAbsorbed,
       strayResponses: this.c.strayResponses, serverTransactions: this.layer.servers.size,
       clientTransactions: this.layer.clients.size, tcpConnections: this.transport.tcp.connections, timers: this.timers.size,
-      lingerEvicted: this.layer.lingerEvicted,
+      lingerEvicted: this.layer.lingerEvicted, statelessResponses: this.c.statelessResponses,
     };
   }
 
@@ -288,6 +311,9 @@ export class SipEngine implements Service {
       return;
     }
 
+    const sl = this.statelessHandlers.get(req.method);
+    if (sl && this.stateless(sl, req, key, src)) return;
+
     const tx = this.layer.createServer(key, req, src);
     if (req.method === "CANCEL") { this.cancelReceived(req, via, tx); return; }
     const handler = this.handlers.get(req.method) ?? (req.method === "OPTIONS" ? this.options : this.handlers.get("*")) ?? this.notAllowed;
@@ -295,6 +321,22 @@ export class SipEngine implements Service {
       const p = handler(req, tx, src);
       if (p && typeof (p as Promise<void>).then === "function") (p as Promise<void>).catch((e) => this.handlerFailed(tx, e));
     } catch (e) { this.handlerFailed(tx, e); }
+  }
+
+  /**
+   * Sends the stateless handler's answer, if any (true). RFC 3261 8.2.7: the To tag is derived from the
+   * request (its transaction key), so a retransmitted request gets the same tag. A handler that throws
+   * or answers provisionally hands the request on to the stateful path.
+   */
+  private stateless(fn: StatelessHandler, req: SipRequest, key: string, src: Source): boolean {
+    let a: StatelessAnswer | null;
+    try { a = fn(req, src); } catch (e) { this.log.error("sip stateless handler failed", { method: req.method, error: String(e) }); return false; }
+    if (!a || a.status < 200 || a.status > 699) return false;
+    const res = makeResponse(req, a.status, a.reason, { headers: a.headers, toTag: Bun.hash(key).toString(36) });
+    if (this.deps.config.userAgent) res.headers.add("Server", this.deps.config.userAgent);
+    this.c.statelessResponses++;
+    this.transport.send(src, serialize(res), (e) => this.log.debug("stateless response send failed", { error: e.message }));
+    return true;
   }
 
   private handlerFailed(tx: ServerTransaction, e: unknown): void {

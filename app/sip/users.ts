@@ -11,6 +11,8 @@ import type { InRequest, OutRequest } from "./registrar/port.ts";
 export interface EngineLike {
   onRequest(method: string, handler: (req: EngineRequest, tx: EngineServerTx, source: EngineSource) => void | Promise<void>): () => void;
   createRequest(o: { method: string; uri: string; from: string; to: string; body?: Uint8Array | string; contentType?: string }): unknown;
+  /** Optional: stateless answers before a server transaction exists (RFC 3261 8.2.7). */
+  onStateless?(method: string, handler: (req: EngineRequest, source: EngineSource) => { status: number; reason?: string; headers?: Iterable<[string, string]> } | null): () => void;
   sendRequest(req: any, dest: EngineSource | { transport: "udp" | "tcp"; host: string; port: number }): { final: Promise<{ status: number; reason: string }> };
 }
 interface EngineRequest { method: string; uri: string; headers: { get(n: string): string | undefined; getAll(n: string): string[] }; body: Uint8Array }
@@ -35,15 +37,15 @@ export function installSipUsers(gw: Gateway, engine: EngineLike | unknown): GbSe
 
   const gb = new GbService({ settings, clock: gw.clock, bus: gw.bus, db: gw.store.db, log, send });
 
+  const inRequest = (req: EngineRequest, source: EngineSource): InRequest => ({
+    method: req.method, uri: req.uri,
+    header: (n) => req.headers.get(n),
+    headers: (n) => req.headers.getAll(n),
+    body: req.body,
+    source: { host: source.address, port: source.port, transport: source.transport },
+  });
   const handler = (req: EngineRequest, tx: EngineServerTx, source: EngineSource) => {
-    const inReq: InRequest = {
-      method: req.method, uri: req.uri,
-      header: (n) => req.headers.get(n),
-      headers: (n) => req.headers.getAll(n),
-      body: req.body,
-      source: { host: source.address, port: source.port, transport: source.transport },
-    };
-    const a = gb.handle(inReq);
+    const a = gb.handle(inRequest(req, source));
     if (!a) { tx.respond(405); return; }
     if (req.method === "REGISTER" && a.status === 200) {
       const id = /sips?:([^@;>]+)@/i.exec(req.headers.get("to") ?? "")?.[1];
@@ -52,6 +54,9 @@ export function installSipUsers(gw: Gateway, engine: EngineLike | unknown): GbSe
     tx.respond(a.status, a.reason, { headers: a.headers, body: a.body, contentType: a.contentType });
   };
   if (engine && typeof eng.onRequest === "function") for (const m of ["REGISTER", "MESSAGE", "BYE"]) eng.onRequest(m, handler);
+  // The first 401 of every registration without a server transaction: half the transactions a
+  // registration costs, and nothing lingering 32 s (Timer J) for a challenge that holds no state.
+  if (engine && typeof eng.onStateless === "function") eng.onStateless("REGISTER", (req, source) => gb.registrar.statelessAnswer(inRequest(req, source)) ?? null);
   else log.warn("no SIP engine: the registrar is not reachable");
 
   gw.lifecycle.add(gb);

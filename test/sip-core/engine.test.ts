@@ -90,6 +90,40 @@ describe("engine over UDP", () => {
     expect(b.kind === "response" && b.status).toBe(501);
   });
 
+  test("onStateless: a final answer is sent without a server transaction; a retransmission is answered again with the same To tag", async () => {
+    const { engine, port, peer } = await setup({ userAgent: "gw-test" });
+    let stateless = 0, stateful = 0;
+    engine.onStateless("MESSAGE", () => { stateless++; return { status: 401, reason: "Unauthorized", headers: [["WWW-Authenticate", 'Digest realm="x", nonce="n"']] }; });
+    engine.onRequest("MESSAGE", (_r, tx) => { stateful++; tx.respond(200); });
+    const m = message(peer.port, "x", "z9hG4bK-stateless-1");
+    peer.send(m, port);
+    await peer.waitFor(1);
+    peer.send(m, port);
+    await peer.waitFor(2);
+    const [a, b] = peer.received;
+    expect([a.kind === "response" && a.status, b.kind === "response" && b.status]).toEqual([401, 401]);
+    expect(a.headers.get("www-authenticate")).toBe('Digest realm="x", nonce="n"');
+    expect(a.headers.get("server")).toBe("gw-test");
+    expect(a.headers.get("to")).toMatch(/;tag=[0-9a-z]+$/);
+    expect(b.headers.get("to")).toBe(a.headers.get("to")!); // RFC 3261 8.2.7: same tag for the same request
+    expect(topVia(a)!.params.get("rport")).toBe(String(peer.port));
+    expect([stateless, stateful]).toEqual([2, 0]);
+    expect(engine.stats()).toMatchObject({ statelessResponses: 2, serverTransactions: 0, retransmissionsAbsorbed: 0 });
+  });
+
+  test("onStateless: null, a provisional status or a throw hands the request on to the stateful handler; INVITE is refused", async () => {
+    const { engine, port, peer } = await setup();
+    const answers: (() => { status: number } | null)[] = [() => null, () => ({ status: 100 }), () => { throw new Error("boom"); }];
+    let i = 0;
+    engine.onStateless("MESSAGE", () => answers[i++]());
+    engine.onRequest("MESSAGE", (_r, tx) => { tx.respond(202); });
+    for (let k = 0; k < 3; k++) peer.send(message(peer.port, "x"), port);
+    await peer.waitFor(3);
+    expect(peer.received.map((r) => r.kind === "response" && r.status)).toEqual([202, 202, 202]);
+    expect(engine.stats().statelessResponses).toBe(0);
+    expect(() => engine.onStateless("INVITE", () => null)).toThrow();
+  });
+
   test("a handler that throws or rejects before answering produces 500", async () => {
     const { engine, port, peer } = await setup();
     engine.onRequest("MESSAGE", () => { throw new Error("boom"); });

@@ -29,6 +29,26 @@ describe("registrar", () => {
     expect(t.gb.store.get(CAM)).toMatchObject({ contact: `sip:${CAM}@127.0.0.1:5070`, address: "127.0.0.1:5070", state: "online", reason: "registered" });
   });
 
+  test("statelessAnswer: the first 401 needs no state and its nonce authenticates; credentials, bans and open registration go to handle()", () => {
+    const t = gbSetup({ password: "12345678", ban: { maxFailures: 1, seconds: 60, windowSeconds: 600 } });
+    const ch = t.gb.registrar.statelessAnswer(register(CAM))!;
+    expect(ch.status).toBe(401);
+    expect(wwwAuth(ch)).toMatch(/^Digest realm="3402000000", nonce="[^"]+", algorithm=MD5, qop="auth"$/);
+    const withAuth = register(CAM, { Authorization: authorize(wwwAuth(ch), CAM, "12345678") });
+    expect(t.gb.registrar.statelessAnswer(withAuth)).toBeNull();
+    expect(t.gb.handle(withAuth)!.status).toBe(200);
+    expect(t.gb.registrar.counters).toMatchObject({ registers: 2, challenges: 1, accepted: 1 });
+    // a banned source is refused by handle() (403, counted), not challenged
+    const src = { host: "192.0.2.9", port: 5060, transport: "udp" };
+    const other = "34020000001320000002";
+    const ch2 = t.gb.registrar.statelessAnswer(register(other, {}, src))!;
+    expect(t.gb.handle(register(other, { Authorization: authorize(wwwAuth(ch2), other, "wrong") }, src))!.status).toBe(403);
+    expect(t.gb.registrar.statelessAnswer(register(other, {}, src))).toBeNull();
+    expect(t.gb.handle(register(other, {}, src))).toMatchObject({ status: 403, reason: "Forbidden (banned)" });
+    // no password at all: nothing to challenge
+    expect(gbSetup({}).gb.registrar.statelessAnswer(register(CAM))).toBeNull();
+  });
+
   test("global password: any digest username (as pv_www_authenticate); per-device password: only its own ID", () => {
     const t = gbSetup({ password: "global", devices: [{ id: CAM, password: "own" }] });
     expect(registerWith(t, "34020000001320000099", "someone-else", "global").status).toBe(200);

@@ -90,6 +90,21 @@ export class Registrar {
     return this.bind(req, id, s);
   }
 
+  /**
+   * The answer that needs no state, or null (RFC 3261 8.2.7): a REGISTER without credentials, from a
+   * device that must authenticate and is not banned, gets the first 401 challenge. The nonce is signed
+   * (digest.ts), so nothing is kept: the engine sends this without a server transaction, and a
+   * retransmitted REGISTER simply gets a fresh challenge. Everything else goes through handle().
+   */
+  statelessAnswer(req: InRequest): Answer | null {
+    if (req.header("Authorization") !== undefined) return null;
+    const id = uriUser(req.header("To"));
+    if (!id || this.passwordOf(id).password === "" || this.d.bans.banned(id, req.source.host)) return null;
+    this.counters.registers++;
+    this.counters.challenges++;
+    return this.challenge(false);
+  }
+
   private challenge(stale: boolean): Answer {
     return { status: 401, reason: "Unauthorized", headers: [["WWW-Authenticate", this.digest.challenge(stale)]] };
   }
