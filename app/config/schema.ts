@@ -36,6 +36,7 @@ export const ConfigSchema = Type.Object({
       key: Type.String({ default: "", description: "Path to client key (PEM)" }),
       insecure: Type.Boolean({ default: false, description: "Skip TLS server certificate verification (testing only)" }),
       keepalive: Type.Integer({ default: 30, minimum: 5, description: "MQTT keepalive seconds" }),
+      protocolVersion: Type.Union([Type.Literal(5), Type.Literal(4)], { default: 5, description: "5 = MQTT 5; 4 = MQTT 3.1.1 for brokers that speak only that" }),
       batchPoints: Type.Integer({ default: 500, minimum: 1, maximum: 10000, description: "Most points in one telemetry message" }),
       maxInflight: Type.Integer({ default: 32, minimum: 1, maximum: 1000, description: "Most unacknowledged messages at once" }),
       reconnectMinMs: Type.Integer({ default: 1000, minimum: 100 }),

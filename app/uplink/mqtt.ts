@@ -72,8 +72,9 @@ export class MqttUplink {
     const opts: IClientOptions = {
       clientId: config.gateway.id,
       clean: false,                       // persistent session: commands queued while away arrive
-      protocolVersion: 5,
-      properties: { sessionExpiryInterval: 7 * 24 * 3600 },
+      protocolVersion: m.protocolVersion,
+      // MQTT 5 ends a session when its expiry passes (0 = at disconnect); 3.1.1 keeps it until the broker's own limit.
+      ...(m.protocolVersion === 5 ? { properties: { sessionExpiryInterval: 7 * 24 * 3600 } } : {}),
       keepalive: m.keepalive,
       reconnectPeriod: 0,                 // we reconnect ourselves, with backoff and jitter
       connectTimeout: 10_000,

@@ -16,9 +16,9 @@ import { waitFor } from "../helpers/wait.ts";
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterAll(async () => { for (const c of cleanups.reverse()) await c(); }, 30_000);
 
-async function gateway(id: string, url: string, dataDir = mkdtempSync(join(tmpdir(), "gwm-"))): Promise<Gateway> {
+async function gateway(id: string, url: string, dataDir = mkdtempSync(join(tmpdir(), "gwm-")), protocolVersion: 4 | 5 = 5): Promise<Gateway> {
   const configPath = join(mkdtempSync(join(tmpdir(), "gwm-cfg-")), "gateway.yaml");
-  const doc = { gateway: { id }, web: { listen: `127.0.0.1:${await freePort()}` }, telemetry: { selfInterval: 0 }, sip: { enabled: false }, uplink: { mqtt: { url, username: "box", password: "top-secret" } } };
+  const doc = { gateway: { id }, web: { listen: `127.0.0.1:${await freePort()}` }, telemetry: { selfInterval: 0 }, sip: { enabled: false }, uplink: { mqtt: { url, username: "box", password: "top-secret", protocolVersion } } };
   saveConfigFile(configPath, doc);
   const v = validateConfig(doc);
   if (!v.ok) throw new Error("config");
@@ -99,17 +99,23 @@ describe("remote management over MQTT", () => {
     expect(gw.config.current.gateway.id).toBe("gw-desired");
   }, 30_000);
 
-  test("a command sent while the box was away arrives when it comes back (persistent session)", async () => {
-    const broker = await new Mosquitto().start();
-    cleanups.push(() => broker.stop());
-    const dataDir = mkdtempSync(join(tmpdir(), "gwm-"));
-    const first = await gateway("gw-away", broker.url, dataDir);
-    await first.stop();
-    const sub = await collect(broker.url, "gw/gw-away/cmd/ping/reply");
-    cleanups.push(() => sub.client.endAsync());
-    await sub.client.publishAsync("gw/gw-away/cmd/ping", JSON.stringify({ id: "while-away" }), { qos: 1 });
-    await gateway("gw-away", broker.url, dataDir);
-    const r = await waitFor("queued command answered", () => sub.messages.find((m) => m.payload.includes("while-away")), 10_000);
-    expect(JSON.parse(r.payload).ok).toBe(true);
-  }, 30_000);
+  for (const version of [5, 4] as const) {
+    test(`a command sent while the box was away arrives when it comes back (persistent session, MQTT ${version === 5 ? "5" : "3.1.1"})`, async () => {
+      const broker = await new Mosquitto().start();
+      cleanups.push(() => broker.stop());
+      const dataDir = mkdtempSync(join(tmpdir(), "gwm-"));
+      const id = `gw-away-${version}`;
+      const first = await gateway(id, broker.url, dataDir, version);
+      await first.stop();
+      const sub = await collect(broker.url, `gw/${id}/cmd/ping/reply`);
+      cleanups.push(() => sub.client.endAsync());
+      await sub.client.publishAsync(`gw/${id}/cmd/ping`, JSON.stringify({ id: "while-away" }), { qos: 1 });
+      const back = await gateway(id, broker.url, dataDir, version);
+      const r = await waitFor("queued command answered", () => sub.messages.find((m) => m.payload.includes("while-away")), 10_000);
+      expect(JSON.parse(r.payload).ok).toBe(true);
+      // Telemetry flows over this protocol version too.
+      back.outbox.addPoints("meter", [{ tag: "t", v: 1, ts: 1 }]);
+      await waitFor("drained", () => back.outbox.stats().rows === 0, 10_000);
+    }, 30_000);
+  }
 });
