@@ -3,10 +3,10 @@
 // channel or shared (`in_voltage_scale`). A resistor divider brings 12 V into the ADC range, so the
 // real voltage is that × the divider ratio ((R1 + R2) / R2). Current comes from a shunt amplifier on
 // another channel (A per V). Battery SoC from voltage through a curve (lead-acid AGM by default).
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { AGM_12V_CURVE } from "../sim/battery.ts";
 import { interpolate, type PowerReading, type PowerSensor } from "./types.ts";
+import { readNumber } from "./sysfs-read.ts";
 
 export interface AdcChannel {
   /** IIO device dir name, e.g. "iio:device0". */
@@ -34,12 +34,7 @@ export class IioPowerSensor implements PowerSensor {
   readonly root: string;
   constructor(private readonly o: IioOptions) { this.root = o.root ?? "/sys/bus/iio/devices"; }
 
-  private file(dev: string, name: string): number | null {
-    try {
-      const v = Number(readFileSync(join(this.root, dev, name), "utf8").trim());
-      return Number.isFinite(v) ? v : null;
-    } catch { return null; }
-  }
+  private file(dev: string, name: string): number | null { return readNumber(this.root, dev, name); }
 
   /** Volts at the divider input: (raw + offset) × scale mV × divider / 1000. */
   volts(ch: AdcChannel): number {

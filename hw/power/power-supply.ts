@@ -3,10 +3,10 @@
 // `current_now` (µA; sign convention varies by driver, positive = charging for most gauges), `status`
 // (Charging/Discharging/Full/Not charging) and for chargers `online`. `root` is the class directory
 // so tests point it at a fake tree.
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { AGM_12V_CURVE } from "../sim/battery.ts";
 import { interpolate, type PowerReading, type PowerSensor } from "./types.ts";
+import { readAttr, readNumber } from "./sysfs-read.ts";
 
 export interface PowerSupplyOptions {
   root?: string;
@@ -26,15 +26,8 @@ export class PowerSupplySensor implements PowerSensor {
   readonly root: string;
   constructor(private readonly o: PowerSupplyOptions) { this.root = o.root ?? "/sys/class/power_supply"; }
 
-  private num(supply: string, file: string): number | null {
-    try {
-      const v = Number(readFileSync(join(this.root, supply, file), "utf8").trim());
-      return Number.isFinite(v) ? v : null;
-    } catch { return null; }
-  }
-  private str(supply: string, file: string): string | null {
-    try { return readFileSync(join(this.root, supply, file), "utf8").trim(); } catch { return null; }
-  }
+  private num(supply: string, file: string): number | null { return readNumber(this.root, supply, file); }
+  private str(supply: string, file: string): string | null { return readAttr(this.root, supply, file); }
 
   read(): PowerReading {
     const b = this.o.battery;
