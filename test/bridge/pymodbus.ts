@@ -67,9 +67,7 @@ export class PyModbus {
   async stop(): Promise<void> {
     const p = this.proc;
     this.proc = null;
-    if (!p) return;
-    p.kill("SIGKILL");
-    await p.exited;
+    await killAndWait(p);
   }
 }
 
@@ -89,8 +87,13 @@ export class PtyPair {
   async stop(): Promise<void> {
     const p = this.proc;
     this.proc = null;
-    if (!p) return;
-    p.kill("SIGKILL");
-    await p.exited;
+    await killAndWait(p);
   }
+}
+
+/** Ends a peer process and waits until it is gone. */
+async function killAndWait(p: ReturnType<typeof Bun.spawn> | null): Promise<void> {
+  if (!p) return;
+  p.kill("SIGKILL");
+  await p.exited;
 }
