@@ -54,7 +54,9 @@ export class Outbox {
   private readonly insert: Statement;
   private readonly evictQ: Statement<{ bytes: number }, [number, number]>;
   private readonly ackQ: Statement<{ bytes: number }, [number]>;
-  private readonly assignedQ: Statement<{ msg: number }, []>;
+  /** Messages packed and not yet acknowledged: seq → priority. Kept in memory so a drain does not
+   *  scan the table for them; loaded once from the file (a previous run's unacknowledged messages). */
+  private readonly packed = new Map<number, number>();
   private readonly rowsOfMsgQ: Statement<Row, [number]>;
   private readonly freshQ: Statement<Row, [number]>;
   private readonly setMsgQ: Statement;
@@ -74,7 +76,7 @@ export class Outbox {
     this.insert = db.query("INSERT INTO outbox (prio, kind, topic, body, bytes) VALUES (?, ?, ?, ?, ?)");
     this.evictQ = db.query("DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE prio = ? ORDER BY id LIMIT ?) RETURNING bytes");
     this.ackQ = db.query("DELETE FROM outbox WHERE msg = ? RETURNING bytes");
-    this.assignedQ = db.query("SELECT msg, MIN(prio) p FROM outbox WHERE msg IS NOT NULL GROUP BY msg ORDER BY p, msg");
+    for (const r of db.query("SELECT msg, MIN(prio) p FROM outbox WHERE msg IS NOT NULL GROUP BY msg").all() as { msg: number; p: number }[]) this.packed.set(r.msg, r.p);
     this.rowsOfMsgQ = db.query("SELECT id, prio, kind, topic, body, msg FROM outbox WHERE msg = ? ORDER BY id");
     this.freshQ = db.query("SELECT id, prio, kind, topic, body, msg FROM outbox WHERE msg IS NULL ORDER BY prio, id LIMIT ?");
     this.setMsgQ = db.query("UPDATE outbox SET msg = ? WHERE id >= ? AND id <= ? AND msg IS NULL AND prio = ? AND topic = ? AND kind = ?");
@@ -173,10 +175,13 @@ export class Outbox {
     if (max <= 0) return [];
     try {
       const out: OutMessage[] = [];
-      for (const { msg } of this.assignedQ.all()) {
-        if (inflight.has(msg)) continue;
+      // Usually every packed message is in flight and this loop does nothing; after a reconnect or a
+      // restart they are resent first, by priority, then by seq.
+      const resend = [...this.packed].filter(([seq]) => !inflight.has(seq)).sort((a, b) => a[1] - b[1] || a[0] - b[0]);
+      for (const [msg] of resend) {
         const rows = this.rowsOfMsgQ.all(msg);
-        if (rows.length) out.push(this.pack(msg, rows));
+        if (!rows.length) { this.packed.delete(msg); continue; }   // its rows were dropped to stay within maxBytes
+        out.push(this.pack(msg, rows));
         if (out.length >= max) return out;
       }
       return this.db.transaction(() => {
@@ -198,6 +203,7 @@ export class Outbox {
           this.kv.set("msg_seq", String(seq));
           const first = g[0], last = g[g.length - 1];
           this.setMsgQ.run(seq, first.id, last.id, first.prio, first.topic, first.kind);
+          this.packed.set(seq, first.prio);
           out.push(this.pack(seq, g));
         }
         return out;
@@ -218,6 +224,7 @@ export class Outbox {
   ack(seq: number): number {
     try {
       const rows = this.ackQ.all(seq);
+      this.packed.delete(seq);
       for (const r of rows) this.bytes -= r.bytes;
       this.acked += rows.length;
       return rows.length;
