@@ -47,10 +47,7 @@ export interface BodyOptions {
 }
 
 function applyBody(h: Headers, o: BodyOptions): Uint8Array {
-  if (o.headers) {
-    const extra = new Headers(o.headers as any);
-    for (const f of extra.fields) h.add(f.name, f.value);
-  }
+  if (o.headers) h.addAll(o.headers);
   const body = o.body === undefined ? EMPTY_BODY : typeof o.body === "string" ? new TextEncoder().encode(o.body) : o.body;
   if (o.contentType) h.set("content-type", o.contentType);
   return body;

@@ -39,17 +39,43 @@ const LIST = new Set([
 
 /** Lookup key of a header name: lower-case full name (compact forms expanded). */
 export function headerKey(name: string): string {
-  // Called for every parsed header and every lookup: the few names in use are remembered, which saves
-  // a lower-case copy per call (it was ~5 % of the engine's CPU at overload). Bounded, so a peer
-  // sending random header names cannot grow it.
-  const hit = KEYS.get(name);
-  if (hit !== undefined) return hit;
+  return knownHeaderKey(name) ?? slowHeaderKey(name);
+}
+
+function slowHeaderKey(name: string): string {
   const l = name.toLowerCase();
   const k = l.length === 1 ? (COMPACT[l] ?? l) : l;
-  if (KEYS.size < 512) KEYS.set(name, k);
+  // Remembered (bounded, so a peer sending random header names cannot grow it) for knownHeaderKey.
+  if (learned < 512) { learned++; remember(name, k); }
   return k;
 }
-const KEYS = new Map<string, string>();
+
+/**
+ * Spellings seen, by length: [spelling, key, spelling, key, ...]. Called for every parsed header and
+ * every lookup, so a known name is found by comparing it with the few spellings of its length (a
+ * string compare) rather than by hashing it into a Map or lower-casing it (a fresh substring has no
+ * cached hash; that was ~5 % of the engine's CPU per REGISTER).
+ */
+const SPELLINGS: string[][] = [];
+let learned = 0;
+function remember(spelling: string, key: string): void {
+  const list = (SPELLINGS[spelling.length] ??= []);
+  for (let i = 0; i < list.length; i += 2) if (list[i] === spelling) return;
+  list.push(spelling, key);
+}
+for (const k of Object.keys(CANONICAL)) { remember(CANONICAL[k], k); remember(k, k); }
+for (const [c, k] of Object.entries(COMPACT)) { remember(c, k); remember(c.toUpperCase(), k); }
+
+/**
+ * The key of a header name seen before (or a standard spelling), or undefined. Every name known here
+ * came from our code or passed the parser's token check, so the parser skips that check for it.
+ */
+export function knownHeaderKey(name: string): string | undefined {
+  const list = SPELLINGS[name.length];
+  if (list === undefined) return undefined;
+  for (let i = 0; i < list.length; i += 2) if (list[i] === name) return list[i + 1];
+  return undefined;
+}
 
 /** The spelling we write: canonical for known headers, as given for extensions. */
 export function canonicalName(name: string): string {
@@ -72,9 +98,14 @@ export class Headers {
   readonly fields: HeaderField[] = [];
 
   constructor(init?: Iterable<[string, string]> | Record<string, string | string[]>) {
-    if (!init) return;
+    if (init) this.addAll(init);
+  }
+
+  /** Appends fields from pairs or from an object (an array value gives one field per element). */
+  addAll(init: Iterable<[string, string]> | Record<string, string | string[]>): this {
     if (Symbol.iterator in (init as object)) for (const [n, v] of init as Iterable<[string, string]>) this.add(n, v);
     else for (const [n, v] of Object.entries(init)) for (const x of Array.isArray(v) ? v : [v]) this.add(n, x);
+    return this;
   }
 
   /** First value, or undefined. */

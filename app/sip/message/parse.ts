@@ -1,7 +1,7 @@
 // The parser: bytes → message | error (RFC 3261 7, 25). Pure, no I/O, never throws: anything a
 // hostile peer can send becomes an error value. It knows nothing of transports: on a stream the
 // framer (transport/framer.ts) cuts one message out first and hands its bytes here.
-import { Headers, headerKey, isListHeader, splitList } from "./headers.ts";
+import { Headers, headerKey, isListHeader, knownHeaderKey, splitList } from "./headers.ts";
 import { isToken } from "./params.ts";
 import { EMPTY_BODY, type ParseResult, type SipMessage } from "./types.ts";
 
@@ -44,36 +44,51 @@ function parseUnsafe(buf: Buffer): ParseResult {
   if (end.headEnd - start > MAX_HEADER_BYTES) return { ok: false, error: "header block too large" };
   const head = buf.toString("latin1", start, end.headEnd);
 
-  const lines = head.split("\n");
-  const first = stripCR(lines[0]);
-  const msg = startLine(first);
+  // Lines are cut out of the head text by index (no array of lines, no copy per line): this runs for
+  // every message. A line ends at LF, with or without CR before it.
+  let nl = head.indexOf("\n");
+  if (nl < 0) nl = head.length;
+  const msg = startLine(head.slice(0, lineEnd(head, 0, nl)));
   if (typeof msg === "string") return { ok: false, error: msg };
 
   // Header lines; a line starting with SP/HT continues the previous one (RFC 3261 7.3.1 folding).
-  let pendingName = "", pendingValue = "", have = false;
+  let pendingKey = "", pendingName = "", pendingValue = "", have = false;
   let bad: string | null = null;
   const flush = () => {
     if (!have) return;
-    const key = headerKey(pendingName);
-    if (isListHeader(key)) for (const v of splitList(pendingValue)) msg.headers.addKeyed(key, pendingName, v);
-    else msg.headers.addKeyed(key, pendingName, pendingValue.trim());
+    if (isListHeader(pendingKey)) for (const v of splitList(pendingValue)) msg.headers.addKeyed(pendingKey, pendingName, v);
+    else msg.headers.addKeyed(pendingKey, pendingName, pendingValue);
     have = false;
   };
-  for (let i = 1; i < lines.length; i++) {
-    const line = stripCR(lines[i]);
-    const c = line.charCodeAt(0);
+  for (let pos = nl + 1; pos < head.length; pos = nl + 1) {
+    nl = head.indexOf("\n", pos);
+    if (nl < 0) nl = head.length;
+    const end = lineEnd(head, pos, nl);
+    const c = head.charCodeAt(pos);
     if (c === 32 || c === 9) {
       if (!have) { bad ??= "continuation line without a header"; continue; }
-      pendingValue += " " + line.trim();
+      const more = head.slice(pos, end).trim();
+      pendingValue = pendingValue ? (more ? pendingValue + " " + more : pendingValue) : more;
       continue;
     }
     flush();
-    const colon = line.indexOf(":");
-    if (colon <= 0) { bad ??= `header line without a name and colon: ${JSON.stringify(line.slice(0, 40))}`; continue; }
-    const name = line.slice(0, colon).trimEnd();
-    if (!isToken(name)) { bad ??= `bad header name ${JSON.stringify(name.slice(0, 40))}`; continue; }
+    const colon = head.indexOf(":", pos);
+    if (colon <= pos || colon >= end) { bad ??= `header line without a name and colon: ${JSON.stringify(head.slice(pos, Math.min(end, pos + 40)))}`; continue; }
+    let nameEnd = colon;
+    while (nameEnd > pos && isBlank(head.charCodeAt(nameEnd - 1))) nameEnd--;
+    const name = head.slice(pos, nameEnd);
+    // A name seen before has been checked before (knownHeaderKey only knows names that passed).
+    let key = knownHeaderKey(name);
+    if (key === undefined) {
+      if (!isToken(name)) { bad ??= `bad header name ${JSON.stringify(name.slice(0, 40))}`; continue; }
+      key = headerKey(name);
+    }
+    let vs = colon + 1, ve = end;
+    while (vs < ve && isBlank(head.charCodeAt(vs))) vs++;
+    while (ve > vs && isBlank(head.charCodeAt(ve - 1))) ve--;
+    pendingKey = key;
     pendingName = name;
-    pendingValue = line.slice(colon + 1);
+    pendingValue = head.slice(vs, ve);
     have = true;
   }
   flush();
@@ -95,9 +110,13 @@ function parseUnsafe(buf: Buffer): ParseResult {
   return { ok: true, message: msg };
 }
 
-function stripCR(s: string): string {
-  return s.charCodeAt(s.length - 1) === 13 ? s.slice(0, -1) : s;
+/** End of the line that runs from `from` to the LF at `nl`: a CR before the LF is not part of it. */
+function lineEnd(s: string, from: number, nl: number): number {
+  return nl > from && s.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
 }
+
+/** SP, HT or a stray CR (what String.prototype.trim removed here before, minus other Unicode spaces). */
+function isBlank(c: number): boolean { return c === 32 || c === 9 || c === 13; }
 
 /** Request-Line or Status-Line (RFC 3261 7.1, 7.2): single spaces, nothing trailing. */
 function startLine(line: string): SipMessage | string {

@@ -38,8 +38,8 @@ export function checkRequest(req: SipRequest, via?: Via | null): Rejection | nul
   const cseq = cseqOf(req);
   if (!cseq) return reject(400, "Bad CSeq");
   if (cseq.method !== req.method) return reject(400, "CSeq method does not match the request method");
-  if (!fromOf(req)) return reject(400, "Bad From header");
-  if (!toOf(req)) return reject(400, "Bad To header");
+  if (!validFrom.has(h.get("from")!)) { if (!fromOf(req)) return reject(400, "Bad From header"); validFrom.add(h.get("from")!); }
+  if (!validTo.has(h.get("to")!)) { if (!toOf(req)) return reject(400, "Bad To header"); validTo.add(h.get("to")!); }
   const mf = h.get("max-forwards");
   if (mf !== undefined && !/^[0-9]{1,10}$/.test(mf.trim())) return reject(400, "Bad Max-Forwards");
   if (mf !== undefined && Number(mf.trim()) > 255) return reject(400, "Bad Max-Forwards");
@@ -49,21 +49,42 @@ export function checkRequest(req: SipRequest, via?: Via | null): Rejection | nul
   const date = h.get("date");
   if (date !== undefined && !/ GMT$/.test(date.trim())) return reject(400, "Bad Date (must be GMT)");
 
-  const ruri = parseUri(req.uri);
-  if (!ruri) return reject(400, "Bad Request-URI");
-  if (ruri.scheme !== "sip" && ruri.scheme !== "sips" && ruri.scheme !== "tel") return reject(416, "Unsupported URI Scheme");
-  // RFC 3261 19.1.1: URI headers are not allowed in a Request-URI.
-  if (ruri.headers !== null) return reject(400, "Headers not allowed in Request-URI");
+  if (!validRuri.has(req.uri)) {
+    const ruri = parseUri(req.uri);
+    if (!ruri) return reject(400, "Bad Request-URI");
+    if (ruri.scheme !== "sip" && ruri.scheme !== "sips" && ruri.scheme !== "tel") return reject(416, "Unsupported URI Scheme");
+    // RFC 3261 19.1.1: URI headers are not allowed in a Request-URI.
+    if (ruri.headers !== null) return reject(400, "Headers not allowed in Request-URI");
+    validRuri.add(req.uri);
+  }
 
   for (const c of h.getAll("contact")) {
-    if (c.trim() === "*") continue;
+    if (validContact.has(c) || c.trim() === "*") continue;
     const na = parseNameAddr(c);
     if (!na) return reject(400, "Bad Contact header");
     const exp = na.params.get("expires");
     if (exp !== undefined && (exp === null || !/^[0-9]{1,10}$/.test(exp))) return reject(400, "Bad Contact expires");
+    validContact.add(c);
   }
   return null;
 }
+
+/**
+ * Header values that passed these checks lately. The two REGISTERs of a registration, and a device's
+ * next one, carry the same From (tag included), To, Contact and Request-URI, so most checks become one
+ * lookup instead of a parse (the checks were about a fifth of the engine's work per REGISTER). Each
+ * set is bounded and simply emptied when full; a value is only ever added after passing.
+ */
+class RecentlyValid {
+  private readonly set = new Set<string>();
+  constructor(private readonly max: number) {}
+  has(v: string): boolean { return this.set.has(v); }
+  add(v: string): void { if (this.set.size >= this.max) this.set.clear(); this.set.add(v); }
+}
+const validFrom = new RecentlyValid(4096);
+const validTo = new RecentlyValid(4096);
+const validRuri = new RecentlyValid(256);
+const validContact = new RecentlyValid(4096);
 
 /** Whether a response is usable by the transaction layer (RFC 3261 8.1.3.3: else discard). */
 export function checkResponse(res: SipResponse): string | null {

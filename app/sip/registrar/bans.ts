@@ -13,6 +13,7 @@ export class Bans {
 
   /** The ban covering this device ID or source IP, if any. */
   banned(deviceId: string, sourceIp: string): Ban | undefined {
+    if (this.bans.size === 0) return undefined; // the usual case: no key strings built per REGISTER
     return this.active(`device:${deviceId}`) ?? (this.settings().bySource ? this.active(`source:${sourceIp}`) : undefined);
   }
 
@@ -41,7 +42,7 @@ export class Bans {
   }
 
   /** A successful authentication clears the device's failure count (not the source's). */
-  succeeded(deviceId: string): void { this.failures.delete(`device:${deviceId}`); }
+  succeeded(deviceId: string): void { if (this.failures.size) this.failures.delete(`device:${deviceId}`); }
 
   list(): Ban[] {
     const now = this.now();

@@ -28,20 +28,24 @@ export function digestResponse(p: { username: string; realm: string; password: s
  * scheme or a header without the mandatory fields; never throws.
  */
 export function parseAuthorization(header: string): DigestParams | null {
-  const m = /^\s*Digest\s+/i.exec(header);
-  if (!m) return null;
-  const out: Record<string, string> = {};
   const s = header;
-  let i = m[0].length;
+  let i = 0;
+  while (isSpace(s.charCodeAt(i))) i++;
+  if (s.length < i + 7 || s.slice(i, i + 6).toLowerCase() !== "digest" || !isSpace(s.charCodeAt(i + 6))) return null;
+  i += 7;
+  const out: Record<string, string> = {};
   while (i < s.length) {
-    while (i < s.length && (s[i] === " " || s[i] === "," || s[i] === "\t")) i++;
+    while (i < s.length && (isSpace(s.charCodeAt(i)) || s.charCodeAt(i) === 44 /* , */)) i++;
     const eq = s.indexOf("=", i);
     if (eq < 0) break;
-    const key = s.slice(i, eq).trim().toLowerCase();
+    let ke = eq;
+    while (ke > i && isSpace(s.charCodeAt(ke - 1))) ke--;
+    const rawKey = s.slice(i, ke);
+    const key = isLower(rawKey) ? rawKey : rawKey.toLowerCase();
     i = eq + 1;
-    while (s[i] === " ") i++;
+    while (s.charCodeAt(i) === 32) i++;
     let val: string;
-    if (s[i] === '"') {
+    if (s.charCodeAt(i) === 34 /* " */) {
       let end = s.indexOf('"', i + 1);
       if (end < 0) end = s.length;
       val = s.slice(i + 1, end);
@@ -61,6 +65,12 @@ export function parseAuthorization(header: string): DigestParams | null {
   }
   if (out.username === undefined || out.realm === undefined || !out.nonce || !out.uri || !out.response) return null;
   return out as unknown as DigestParams;
+}
+
+function isSpace(c: number): boolean { return c === 32 || c === 9 || c === 13 || c === 10; }
+function isLower(k: string): boolean {
+  for (let i = 0; i < k.length; i++) { const c = k.charCodeAt(i); if (c >= 65 && c <= 90) return false; }
+  return true;
 }
 
 export type Verdict =
@@ -87,13 +97,25 @@ export class DigestAuth {
   private ncOld = new Map<number, number>();
   private ncRotated = 0;
   static readonly NC_CAP = 200_000;
-  constructor(private readonly o: DigestOptions) { this.secret = o.secret ?? randomBytes(32); }
+  /** The keyed HMAC state, copied for each signature (cheaper than keying a new one every time). */
+  private readonly hmac: Bun.CryptoHasher;
+  /**
+   * The middle part of each nonce: a counter from a random start, so every nonce differs (nc is tracked
+   * per nonce by it) without drawing random bytes per challenge; the HMAC is what makes nonces unforgeable.
+   */
+  private counter: number;
+  constructor(private readonly o: DigestOptions) {
+    this.secret = o.secret ?? randomBytes(32);
+    this.hmac = new Bun.CryptoHasher("sha256", this.secret);
+    this.counter = randomBytes(6).readUIntBE(0, 6);
+  }
 
   get realm(): string { return this.o.realm(); }
 
   newNonce(): string {
     const ts = Math.floor(this.o.now()).toString(16);
-    const rnd = randomBytes(6).toString("hex");
+    this.counter = (this.counter + 1) % 0x1000000000000;
+    const rnd = this.counter.toString(16).padStart(12, "0");
     return `${ts}.${rnd}.${this.sign(`${ts}.${rnd}`)}`;
   }
 
@@ -109,17 +131,17 @@ export class DigestAuth {
   verify(cred: DigestParams, method: string, passwordFor: (username: string) => string | null): Verdict {
     if (cred.algorithm && cred.algorithm.toUpperCase() !== "MD5") return { ok: false, why: "malformed" };
     if (cred.qop && cred.qop !== "auth") return { ok: false, why: "malformed" };
-    if (cred.qop && (!cred.nc || !/^[0-9a-fA-F]{8}$/.test(cred.nc) || !cred.cnonce)) return { ok: false, why: "malformed" };
+    if (cred.qop && (!cred.nc || !isNc(cred.nc) || !cred.cnonce)) return { ok: false, why: "malformed" };
     const nonceAge = this.nonceAge(cred.nonce);
     if (nonceAge === null) return { ok: false, why: "nonce" };
     const password = passwordFor(cred.username);
     if (password === null) return { ok: false, why: "username" };
-    const expect = digestResponse({ ...cred, password, method });
+    const expect = digestResponse({ username: cred.username, realm: cred.realm, password, method, uri: cred.uri, nonce: cred.nonce, qop: cred.qop, nc: cred.nc, cnonce: cred.cnonce });
     if (!safeEq(expect, cred.response.toLowerCase())) return { ok: false, why: "password" };
     if (nonceAge > this.o.nonceTtlMs()) return { ok: false, why: "stale" };
     if (cred.qop) {
       const nc = parseInt(cred.nc!, 16);
-      const key = parseInt(cred.nonce.split(".")[1], 16);
+      const key = parseInt(cred.nonce.slice(cred.nonce.indexOf(".") + 1, cred.nonce.lastIndexOf(".")), 16);
       this.rotate();
       const seen = this.ncCur.get(key) ?? this.ncOld.get(key);
       if (seen !== undefined && nc <= seen) return { ok: false, why: "nonce" };
@@ -130,16 +152,16 @@ export class DigestAuth {
 
   /** Age in ms of a nonce we issued, or null for one we did not. */
   private nonceAge(nonce: string): number | null {
-    const parts = nonce.split(".");
-    if (parts.length !== 3) return null;
-    if (!safeEq(this.sign(`${parts[0]}.${parts[1]}`), parts[2])) return null;
-    const ts = parseInt(parts[0], 16);
+    const a = nonce.indexOf("."), b = nonce.lastIndexOf(".");
+    if (a <= 0 || b <= a || nonce.indexOf(".", a + 1) !== b) return null;
+    if (!safeEq(this.sign(nonce.slice(0, b)), nonce.slice(b + 1))) return null;
+    const ts = parseInt(nonce.slice(0, a), 16);
     if (!Number.isFinite(ts)) return null;
     return Math.max(0, this.o.now() - ts);
   }
 
   private sign(s: string): string {
-    return (new Bun.CryptoHasher("sha256", this.secret).update(s).digest("base64") as string).slice(0, 22).replace(/\+/g, "-").replace(/\//g, "_");
+    return (this.hmac.copy().update(s).digest("base64url") as string).slice(0, 22);
   }
 
   private rotate(): void {
@@ -149,6 +171,13 @@ export class DigestAuth {
     this.ncOld = this.ncCur;
     this.ncCur = new Map();
   }
+}
+
+/** nc: 8 hex digits (RFC 2617 3.2.2). */
+function isNc(s: string): boolean {
+  if (s.length !== 8) return false;
+  for (let i = 0; i < 8; i++) { const c = s.charCodeAt(i); if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102))) return false; }
+  return true;
 }
 
 /** Constant-time comparison (the time does not tell how many leading characters matched). */
