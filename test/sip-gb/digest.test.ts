@@ -64,7 +64,21 @@ describe("digest", () => {
     expect(auth.verify({ username: "u", realm: "3402000000", nonce, uri: "sip:x", response }, "REGISTER", () => "pw").ok).toBe(true);
   });
 
-  test("nonce counts are remembered for the nonce's whole lifetime, across generation rotations", () => {
+  test("a nonce whose count slot a much newer nonce took is refused as unknown (fresh challenge), never replayed", () => {
+    const { auth, nonceOf, cred } = setup();
+    const n = nonceOf(auth.challenge());
+    expect(auth.verify(cred(n, "d", "pw", "00000001"), "REGISTER", () => "pw").ok).toBe(true);
+    let last = "";
+    for (let i = 0; i < DigestAuth.NC_SLOTS; i++) last = auth.challenge();
+    const newer = nonceOf(last);
+    expect(auth.verify(cred(newer, "d", "pw", "00000001"), "REGISTER", () => "pw").ok).toBe(true);
+    // `newer` is NC_SLOTS challenges after `n`: same slot. n's count is gone, so n is not accepted again.
+    expect(auth.verify(cred(n, "d", "pw", "00000002"), "REGISTER", () => "pw")).toEqual({ ok: false, why: "nonce" });
+    expect(auth.verify(cred(newer, "d", "pw", "00000001"), "REGISTER", () => "pw")).toEqual({ ok: false, why: "nonce" });
+    expect(auth.verify(cred(newer, "d", "pw", "00000002"), "REGISTER", () => "pw").ok).toBe(true);
+  });
+
+  test("nonce counts are remembered for the nonce's whole lifetime", () => {
     const { auth, nonceOf, cred, advance } = setup(10_000);
     const n = nonceOf(auth.challenge());
     expect(auth.verify(cred(n, "d", "pw", "00000001"), "REGISTER", () => "pw").ok).toBe(true);

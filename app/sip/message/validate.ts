@@ -81,10 +81,10 @@ class RecentlyValid {
   has(v: string): boolean { return this.set.has(v); }
   add(v: string): void { if (this.set.size >= this.max) this.set.clear(); this.set.add(v); }
 }
-const validFrom = new RecentlyValid(4096);
-const validTo = new RecentlyValid(4096);
+const validFrom = new RecentlyValid(2048);
+const validTo = new RecentlyValid(2048);
 const validRuri = new RecentlyValid(256);
-const validContact = new RecentlyValid(4096);
+const validContact = new RecentlyValid(2048);
 
 /** Whether a response is usable by the transaction layer (RFC 3261 8.1.3.3: else discard). */
 export function checkResponse(res: SipResponse): string | null {
