@@ -8,7 +8,8 @@ import type { SipMessage } from "./types.ts";
 const CRLF = "\r\n";
 
 const WIDE = /[^\x00-\xff]/;
-function needsUtf8(s: string): boolean { return WIDE.test(s); }
+/** Whether the text has characters above U+00FF. Plain ASCII (nearly every message) is told by one native length count. */
+function needsUtf8(s: string): boolean { return Buffer.byteLength(s, "utf8") !== s.length && WIDE.test(s); }
 
 /** The start line and headers, without the empty line. */
 export function headText(m: SipMessage): string {
@@ -34,7 +35,7 @@ function wideHeadText(m: SipMessage): string {
 
 export function serialize(m: SipMessage): Uint8Array {
   const head = headText(m) + CRLF + CRLF;
-  const headLen = Buffer.byteLength(head, "latin1");
+  const headLen = head.length; // latin1: one byte per char
   const out = Buffer.allocUnsafe(headLen + m.body.length);
   out.write(head, 0, "latin1");
   if (m.body.length) out.set(m.body, headLen);
