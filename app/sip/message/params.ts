@@ -42,31 +42,57 @@ export function splitOutside(s: string, sep: number, angle = false): string[] {
 }
 
 /**
- * Parses `;a=b ; c ;d = "q"` (leading `;` optional). Whitespace around `;` and `=` is allowed (SEMI and
- * EQUAL are SWS-delimited, RFC 3261 25.1). Returns null when a name is not a token or a quote is open.
+ * Parses `;a=b ; c ;d = "q"` (leading `;` optional) from index `from` of `s`. Whitespace around `;` and
+ * `=` is allowed (SEMI and EQUAL are SWS-delimited, RFC 3261 25.1). Returns null when a name is not a
+ * token, a value is empty or has characters no parameter value has, a quote is open, or a parameter
+ * is empty (`;;`, a trailing `;`). One pass by index: this runs for every Via and every URI.
  */
-export function parseParams(s: string): Params | null {
+export function parseParams(s: string, from = 0): Params | null {
   const out: Params = new Map();
-  const t = s.trim();
-  if (t === "") return out;
-  const body = t.charCodeAt(0) === 59 ? t.slice(1) : t;
-  // Quoted values may hold ";": only then is the careful splitter needed.
-  const parts = body.indexOf('"') < 0 ? body.split(";") : splitOutside(body, 59);
-  for (const raw of parts) {
-    const eq = raw.indexOf("=");
-    const name = (eq < 0 ? raw : raw.slice(0, eq)).trim();
-    if (name === "" && eq < 0 && raw.trim() === "") return null; // ";;" — empty parameter
-    if (!isToken(name)) return null;
+  const n = s.length;
+  let i = skipWs(s, from, n);
+  if (i === n) return out;
+  if (s.charCodeAt(i) === 59) i++;
+  for (;;) {
+    i = skipWs(s, i, n);
+    const ns = i;
+    for (let c = s.charCodeAt(i); i < n && c < 256 && TOKEN[c]; c = s.charCodeAt(++i));
+    const ne = i;
+    if (ne === ns) return null;
+    i = skipWs(s, i, n);
     let value: string | null = null;
-    if (eq >= 0) {
-      value = raw.slice(eq + 1).trim();
-      if (value.charCodeAt(0) === 34) { if (quotedEnd(value, 0) !== value.length) return null; }
-      else if (value === "" ) return null;
-      else if (!isParamValue(value)) return null;
+    if (i < n && s.charCodeAt(i) === 61 /* = */) {
+      i = skipWs(s, i + 1, n);
+      if (s.charCodeAt(i) === 34 /* " */) {
+        const e = quotedEnd(s, i);
+        if (e < 0) return null;
+        value = s.slice(i, e);
+        i = e;
+      } else {
+        const vs = i;
+        for (let c = s.charCodeAt(i); i < n && c !== 59 && !isWs(c); c = s.charCodeAt(++i));
+        if (i === vs) return null;
+        value = s.slice(vs, i);
+        if (!isParamValue(value)) return null;
+      }
+      i = skipWs(s, i, n);
     }
-    out.set(name.toLowerCase(), value);
+    const name = s.slice(ns, ne);
+    out.set(hasUpper(name) ? name.toLowerCase() : name, value);
+    if (i >= n) return out;
+    if (s.charCodeAt(i) !== 59) return null;
+    i++;
   }
-  return out;
+}
+
+function skipWs(s: string, i: number, n: number): number {
+  while (i < n && isWs(s.charCodeAt(i))) i++;
+  return i;
+}
+
+function hasUpper(s: string): boolean {
+  for (let i = 0; i < s.length; i++) { const c = s.charCodeAt(i); if (c >= 65 && c <= 90) return true; }
+  return false;
 }
 
 /** token / host (IPv6 reference) / escaped chars as found in URI parameters. */

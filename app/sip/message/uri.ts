@@ -86,7 +86,7 @@ function hostPart(hp: string): { host: string; port: number | null; params: Para
   const q = hp.indexOf("?");
   if (q >= 0) { headers = hp.slice(q + 1); hp = hp.slice(0, q); }
   const semi = hp.indexOf(";");
-  const params = semi >= 0 ? parseParams(hp.slice(semi)) : new Map<string, string | null>();
+  const params = semi >= 0 ? parseParams(hp, semi) : new Map<string, string | null>();
   if (!params) return null;
   const h = parseHostPort(semi >= 0 ? hp.slice(0, semi) : hp);
   if (!h) return null;
@@ -145,7 +145,7 @@ export function parseNameAddr(value: string): NameAddr | null {
     if (gt < 0) return null;
     const uri = parseUri(s.slice(lt + 1, gt));
     if (!uri) return null;
-    const params = parseParams(s.slice(gt + 1));
+    const params = parseParams(s, gt + 1);
     if (!params) return null;
     const after = s.slice(gt + 1).trim();
     if (after.length && after.charCodeAt(0) !== 59) return null;
@@ -156,7 +156,7 @@ export function parseNameAddr(value: string): NameAddr | null {
   if (spec.indexOf("?") >= 0 || spec.indexOf(",") >= 0) return null;
   const uri = parseUri(spec);
   if (!uri) return null;
-  const params = semi >= 0 ? parseParams(s.slice(semi)) : new Map<string, string | null>();
+  const params = semi >= 0 ? parseParams(s, semi) : new Map<string, string | null>();
   if (!params) return null;
   return { display: null, uri, params, angle: false };
 }

@@ -19,28 +19,28 @@ export const MAGIC_COOKIE = "z9hG4bK";
 export function parseVia(value: string): Via | null {
   const s = value.trim();
   let i = 0;
-  const parts: string[] = [];
+  const words: string[] = ["", "", ""];
   for (let k = 0; k < 3; k++) {
     while (i < s.length && isWs(s.charCodeAt(i))) i++;
     const start = i;
     while (i < s.length && !isWs(s.charCodeAt(i)) && s.charCodeAt(i) !== 47) i++;
     const word = s.slice(start, i);
     if (!isToken(word)) return null;
-    parts.push(word);
+    words[k] = word;
     while (i < s.length && isWs(s.charCodeAt(i))) i++;
     if (k < 2) { if (s.charCodeAt(i) !== 47) return null; i++; }
   }
-  const rest = s.slice(i);
-  const semi = rest.indexOf(";");
-  const sentBy = (semi >= 0 ? rest.slice(0, semi) : rest).trim();
+  const semi = s.indexOf(";", i);
+  const sentBy = s.slice(i, semi >= 0 ? semi : s.length).trim();
   // sent-by = host [ COLON port ]; whitespace is allowed around the colon only.
   const h = parseHostPort(sentBy.indexOf(" ") < 0 && sentBy.indexOf("\t") < 0 ? sentBy : sentBy.replace(/\s*:\s*/, ":"));
   if (!h) return null;
-  const params = semi >= 0 ? parseParams(rest.slice(semi)) : new Map<string, string | null>();
+  const params = semi >= 0 ? parseParams(s, semi) : new Map<string, string | null>();
   if (!params) return null;
   const rport = params.get("rport");
   if (rport !== undefined && rport !== null && !isPort(rport)) return null;
-  return { protocol: `${parts[0]}/${parts[1]}`.toUpperCase(), transport: parts[2].toUpperCase(), host: h.host, port: h.port, params };
+  const protocol = words[0] === "SIP" && words[1] === "2.0" ? "SIP/2.0" : `${words[0]}/${words[1]}`.toUpperCase();
+  return { protocol, transport: words[2].toUpperCase(), host: h.host, port: h.port, params };
 }
 
 function isPort(s: string): boolean {
