@@ -2,7 +2,7 @@
 // SIP registrar benchmark (issue 3 "Measure"): the same sipp load against the gateway and against
 // Kamailio (2 children, in-memory usrloc, pv_www_authenticate), side by side, then 10,000 simulated
 // GB/T 28181 cameras with 60 s keepalives held by each. Prints a table. Never run by `make test`.
-//   bun scripts/bench/sip.ts [--rounds 3] [--overload-seconds 10] [--rate 2000] [--rate-seconds 10]
+//   bun scripts/bench/sip.ts [--rounds 3 (0: cameras only)] [--overload-seconds 10] [--rate 2000] [--rate-seconds 10]
 //                            [--cameras 10000] [--camera-seconds 60] [--only gateway|kamailio] [--skip-cameras]
 //                            [--bun-flags=--smol (default; empty for the default heap)] [--gateway-stderr FILE]
 // Installs sip-tester and kamailio (Debian) when missing. Figures depend on the machine and on what
@@ -227,13 +227,13 @@ const median = (xs: number[]) => pct(xs, 50);
 const digits = (k: string) => (k.includes("%") ? (k.includes("under") ? 2 : 0) : 0);
 for (const t of targets) {
   const col: Record<string, string> = (rows[t] = {});
-  for (const k of Object.keys(perRound[t][0])) {
+  for (const k of Object.keys(perRound[t][0] ?? {})) {
     const xs = perRound[t].map((m) => m[k]);
     const f = (x: number) => x.toFixed(digits(k));
     col[k] = rounds > 1 ? `${f(median(xs))} (${f(Math.min(...xs))}–${f(Math.max(...xs))})` : f(xs[0]);
   }
 }
-if (targets.length === 2) {
+if (targets.length === 2 && rounds > 0) {
   const k = "registrations/s at overload";
   const ratios = perRound.gateway.map((g, i) => g[k] / perRound.kamailio[i][k]);
   rows.gateway["  gateway / kamailio, same round"] = `${ratios.map((x) => (x * 100).toFixed(0) + " %").join(", ")} (≥ 100 % in ${ratios.filter((x) => x >= 1).length} of ${rounds})`;

@@ -10,6 +10,10 @@
 // inverse and commute, so `canonical()` is used to decode and to encode.
 import type { Area, TagType } from "../config.ts";
 
+/** Made once: a TextEncoder/TextDecoder per value polled is native garbage every cycle. */
+const UTF8_ENCODER = new TextEncoder();
+const UTF8_DECODER = new TextDecoder("utf-8");
+
 export type ByteOrder = "big" | "little";
 
 export interface TypeSpec { type: TagType; byteOrder: ByteOrder; wordOrder: ByteOrder; length?: number; bit?: number }
@@ -61,7 +65,7 @@ export function decodeRegisters(bytes: Uint8Array, s: TypeSpec): Raw {
       let end = len;
       const nul = c.subarray(0, len).indexOf(0);
       if (nul >= 0) end = nul;
-      return new TextDecoder("utf-8").decode(c.subarray(0, end)).replace(/\s+$/, "");
+      return UTF8_DECODER.decode(c.subarray(0, end)).replace(/\s+$/, "");
     }
   }
 }
@@ -94,7 +98,7 @@ export function encodeRegisters(raw: Raw, s: TypeSpec, width: number): Uint8Arra
     case "int64": dv.setBigInt64(0, BigInt(raw as any)); break;
     case "uint64": dv.setBigUint64(0, BigInt(raw as any)); break;
     case "float64": dv.setFloat64(0, Number(raw)); break;
-    case "string": c.set(new TextEncoder().encode(String(raw)).subarray(0, c.length)); break;
+    case "string": c.set(UTF8_ENCODER.encode(String(raw)).subarray(0, c.length)); break;
   }
   return canonical(c, s.byteOrder, s.wordOrder, s.type !== "string");
 }
@@ -137,7 +141,7 @@ export function fromValue(value: unknown, t: { type: TagType; scale: number; off
   }
   if (type === "string") {
     if (typeof value !== "string") return { ok: false, error: `string takes a string, got ${JSON.stringify(value)}` };
-    const n = new TextEncoder().encode(value).length;
+    const n = UTF8_ENCODER.encode(value).length;
     const max = t.length ?? 2;
     if (n > max) return { ok: false, error: `string is ${n} bytes, longer than the tag's length ${max}` };
     return { ok: true, raw: value };

@@ -25,7 +25,7 @@ const utf8 = new TextDecoder("utf-8");
 
 /** The charset named in `<?xml ... encoding="..."?>`, lower case, or null. */
 export function declaredCharset(bytes: Uint8Array): string | null {
-  const head = new TextDecoder("latin1").decode(bytes.subarray(0, 200));
+  const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(200, bytes.byteLength)).toString("latin1");
   const m = /<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9_.-]+)["']/i.exec(head);
   return m ? m[1].toLowerCase() : null;
 }

@@ -46,9 +46,12 @@ export interface BodyOptions {
   contentType?: string;
 }
 
+/** One encoder for every body (a TextEncoder per message was native garbage per message). */
+const UTF8 = new TextEncoder();
+
 function applyBody(h: Headers, o: BodyOptions): Uint8Array {
   if (o.headers) h.addAll(o.headers);
-  const body = o.body === undefined ? EMPTY_BODY : typeof o.body === "string" ? new TextEncoder().encode(o.body) : o.body;
+  const body = o.body === undefined ? EMPTY_BODY : typeof o.body === "string" ? UTF8.encode(o.body) : o.body;
   if (o.contentType) h.set("content-type", o.contentType);
   return body;
 }

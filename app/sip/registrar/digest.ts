@@ -88,13 +88,14 @@ export class DigestAuth {
   private readonly secret: Uint8Array;
   /**
    * Highest nc seen per nonce, in a ring indexed by the nonce's counter (its middle part): slot
-   * `counter % NC_SLOTS` holds which nonce owns it and that nonce's highest nc. Typed arrays, because a
-   * Map written on every REGISTER (it grew to 200,000 entries at 2,000 registrations/s) is rescanned
-   * by every young-generation collection: those pauses were the gateway's tail latency. A nonce whose
-   * slot a newer nonce has taken (over NC_SLOTS challenges later) has lost its count, so it is refused
-   * as unknown and the device simply gets a fresh challenge: never a replay accepted.
+   * `counter % NC_SLOTS` holds which nonce owns it and that nonce's highest nc. Typed arrays (768 KB),
+   * because a Map written on every REGISTER (it grew to 200,000 entries at 2,000 registrations/s) cost
+   * more than the rest of the digest check and its growth showed in the tail latency. A nonce whose slot
+   * a newer nonce has taken (NC_SLOTS challenges later: half a minute at 2,000/s, far longer in normal
+   * use, and devices re-register on a fresh challenge anyway) has lost its count, so it is refused as
+   * unknown and the device gets a fresh challenge: never a replay accepted.
    */
-  static readonly NC_SLOTS = 1 << 18;
+  static readonly NC_SLOTS = 1 << 16;
   private readonly ncOwner = new Float64Array(DigestAuth.NC_SLOTS);
   private readonly ncSeen = new Uint32Array(DigestAuth.NC_SLOTS);
   /** The keyed HMAC state, copied for each signature (cheaper than keying a new one every time). */
