@@ -5,6 +5,7 @@
 import type { Gateway } from "../gateway.ts";
 import { sipDeviceRoutes } from "./api.ts";
 import { GbService } from "./gb28181/service.ts";
+import { uriUser } from "./registrar/aor.ts";
 import type { InRequest, OutRequest } from "./registrar/port.ts";
 
 /** What this file uses of app/sip/engine.ts (SipEngine satisfies it structurally). */
@@ -48,7 +49,7 @@ export function installSipUsers(gw: Gateway, engine: EngineLike | unknown): GbSe
     const a = gb.handle(inRequest(req, source));
     if (!a) { tx.respond(405); return; }
     if (req.method === "REGISTER" && a.status === 200) {
-      const id = /sips?:([^@;>]+)@/i.exec(req.headers.get("to") ?? "")?.[1];
+      const id = uriUser(req.headers.get("to"));
       if (id) sources.set(id, source);
     }
     tx.respond(a.status, a.reason, { headers: a.headers, body: a.body, contentType: a.contentType });

@@ -64,6 +64,13 @@ export function displayText(na: NameAddr): string | null {
   return na.display === null ? null : unquote(na.display);
 }
 
+/**
+ * A copy of a string that shares no memory with the text it was cut from. In JavaScriptCore a slice
+ * longer than ~16 characters shares the buffer of the whole string it came from, so a device ID or a
+ * header value kept for long (a map key per device, a cache) would keep its whole message alive.
+ */
+export function detached(s: string): string { return Buffer.from(s, "utf8").toString("utf8"); }
+
 /** Header text decoded as UTF-8 (values are kept as bytes; see headers.ts). */
 export function utf8(value: string): string {
   return Buffer.from(value, "latin1").toString("utf8");

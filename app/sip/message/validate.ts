@@ -1,6 +1,6 @@
 // Semantic checks of a parsed request before any user sees it (RFC 3261 8.2, 16.3; RFC 4475 3.1.2).
 // The parser accepts what is well-framed; this decides what deserves 400, 505 or 416.
-import { cseqOf, fromOf, toOf, topVia } from "./fields.ts";
+import { cseqOf, detached, fromOf, toOf, topVia } from "./fields.ts";
 import { parseNameAddr, parseUri } from "./uri.ts";
 import type { SipRequest, SipResponse } from "./types.ts";
 import type { Via } from "./via.ts";
@@ -79,7 +79,8 @@ class RecentlyValid {
   private readonly set = new Set<string>();
   constructor(private readonly max: number) {}
   has(v: string): boolean { return this.set.has(v); }
-  add(v: string): void { if (this.set.size >= this.max) this.set.clear(); this.set.add(v); }
+  /** Keeps a copy: a slice would keep the whole message it came from alive (fields.ts detached). */
+  add(v: string): void { if (this.set.size >= this.max) this.set.clear(); this.set.add(detached(v)); }
 }
 const validFrom = new RecentlyValid(2048);
 const validTo = new RecentlyValid(2048);
