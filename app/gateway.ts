@@ -28,6 +28,7 @@ import { energyOf } from "./energy/install.ts";
 import { CommandRouter } from "./mgmt/commands.ts";
 import { registerBuiltinCommands } from "./mgmt/builtin.ts";
 import { DesiredConfig } from "./mgmt/desired-config.ts";
+import { MemoryPacer } from "./core/memory-pacer.ts";
 
 declare module "./core/bus.ts" {
   interface EventMap {
@@ -59,6 +60,7 @@ export class Gateway {
   readonly web: WebServer;
   readonly commands: CommandRouter;
   readonly health = new Health();
+  readonly memoryPacer: MemoryPacer;
   readonly metrics = new Metrics();
   readonly startedAt: number;
   /** Sections modules add to GET /api/status. */
@@ -67,6 +69,7 @@ export class Gateway {
   constructor(readonly opts: GatewayOptions) {
     const cfg = opts.config;
     this.clock = opts.clock ?? new SystemClock();
+    this.memoryPacer = new MemoryPacer({ clock: this.clock, rss: () => process.memoryUsage.rss(), collect: () => Bun.gc(false) });
     this.startedAt = this.clock.now();
     this.logs = opts.logHub ?? new LogHub(() => this.clock.now());
     this.logs.setLevel(cfg.log.level as Level);
@@ -132,6 +135,7 @@ export class Gateway {
     // Start order: the store (opened above; closed last), then the uplink, the sources, the web page last
     // (so "healthy" means everything behind it is up). Stop runs in reverse.
     this.lifecycle.add({ name: "store", start: () => {}, stop: () => { this.recorder.flush(); try { this.store.db.close(); } catch { /* already closed */ } } });
+    this.lifecycle.add(this.memoryPacer);
     this.lifecycle.add(this.uplink);
     this.lifecycle.add(new SimCounter({ rateHz: cfg.sim.counter.rateHz, outbox: this.outbox, kv: this.kv, clock: this.clock, log: this.logs.for("sim-counter") }));
     this.lifecycle.add(new SelfTelemetry({ intervalSec: cfg.telemetry.selfInterval, metrics: metricsReader, outbox: this.outbox, clock: this.clock, log: this.logs.for("self-telemetry") }));
@@ -176,6 +180,7 @@ export class Gateway {
         { name: "gateway_uplink_connected", help: "1 while MQTT is connected", type: "gauge", value: u.state === "connected" ? 1 : 0 },
         { name: "gateway_uplink_acked_messages_total", help: "Messages acknowledged by the broker", type: "counter", value: u.ackedMessages },
         { name: "gateway_uplink_inflight", help: "Messages sent and not yet acknowledged", type: "gauge", value: u.inflight },
+        { name: "gateway_memory_collections_total", help: "Collections asked for after RSS grew (core/memory-pacer.ts)", type: "counter", value: this.memoryPacer.collections },
       ];
     });
   }
