@@ -57,6 +57,30 @@ describe("registrar", () => {
     expect(registerWith(t, CAM, CAM, "own").status).toBe(200);
   });
 
+  test("a renewal that changes only the times is written once its stored expiry is less than half the registration away; other changes at once", () => {
+    const t = gbSetup({ password: "pw" });
+    const row = () => { t.gb.store.writePending(); return t.db.query("SELECT contact, registered_at, expires_at, last_heard FROM sip_devices WHERE id = ?").get(CAM) as any; };
+    expect(registerWith(t, CAM, CAM, "pw", { Expires: "3600" }).status).toBe(200);
+    const first = row();
+    expect(first.expires_at).toBe(t.clock.now() + 3_600_000);
+    t.clock.advance(60_000);
+    expect(registerWith(t, CAM, CAM, "pw", { Expires: "3600" }).status).toBe(200);
+    expect(row()).toEqual(first);                                    // 59 min still stored: not written
+    expect(t.gb.liveness.get(CAM)!.registeredUntil).toBe(t.clock.now() + 3_600_000); // memory has the renewal
+    t.clock.advance(1_741_000);                                      // stored expiry now 1,799 s away
+    expect(registerWith(t, CAM, CAM, "pw", { Expires: "3600" }).status).toBe(200);
+    expect(row().expires_at).toBe(t.clock.now() + 3_600_000);       // less than half: written
+    t.clock.advance(1000);
+    const moved = registerWith(t, CAM, CAM, "pw", { Expires: "3600", Contact: `<sip:${CAM}@192.0.2.5:5060>` });
+    expect(moved.status).toBe(200);
+    expect(row()).toMatchObject({ contact: `sip:${CAM}@192.0.2.5:5060`, expires_at: t.clock.now() + 3_600_000 }); // new contact: at once
+    t.clock.advance(5000);
+    t.gb.flush();                                                     // last-heard of the skipped renewal still reaches the row
+    expect(registerWith(t, CAM, CAM, "pw", { Expires: "3600", Contact: `<sip:${CAM}@192.0.2.5:5060>` }).status).toBe(200);
+    t.gb.flush();
+    expect(row().last_heard).toBe(t.clock.now());
+  });
+
   test("no password configured: registration is open", () => {
     const t = gbSetup({});
     expect(t.gb.handle(register(CAM))!.status).toBe(200);

@@ -80,7 +80,8 @@ export class GbService implements Service {
       events: {
         registered: (id, first, src) => {
           this.platform.noteRegistered(id, src);
-          this.written.set(id, this.liveness.get(id)?.lastHeard ?? 0);   // the binding row carries last_heard already
+          // A binding that will be written carries last_heard; a renewal store.bind() skipped does not.
+          if (this.store.bindingPending(id)) this.written.set(id, this.liveness.get(id)?.lastHeard ?? 0);
           if (first && s().queryOnRegister) this.pacer.push(`query:${id}`, () => { void this.platform.query(id, "Catalog"); void this.platform.query(id, "DeviceInfo"); });
         },
         unregistered: (id) => this.platform.forget(id),

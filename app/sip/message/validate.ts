@@ -1,6 +1,6 @@
 // Semantic checks of a parsed request before any user sees it (RFC 3261 8.2, 16.3; RFC 4475 3.1.2).
 // The parser accepts what is well-framed; this decides what deserves 400, 505 or 416.
-import { cseqOf, detached, fromOf, toOf, topVia } from "./fields.ts";
+import { cseqOf, fromOf, toOf, topVia } from "./fields.ts";
 import { parseNameAddr, parseUri } from "./uri.ts";
 import type { SipRequest, SipResponse } from "./types.ts";
 import type { Via } from "./via.ts";
@@ -72,20 +72,26 @@ export function checkRequest(req: SipRequest, via?: Via | null): Rejection | nul
 /**
  * Header values that passed these checks lately. The two REGISTERs of a registration, and a device's
  * next one, carry the same From (tag included), To, Contact and Request-URI, so most checks become one
- * lookup instead of a parse (the checks were about a fifth of the engine's work per REGISTER). Each
- * set is bounded and simply emptied when full; a value is only ever added after passing.
+ * lookup instead of a parse (the checks were about a fifth of the engine's work per REGISTER). Two
+ * generations of `max` values each: a value stays known for at least `max` additions (at overload
+ * ~400 registrations come between the two REGISTERs of one), and memory is bounded. The values are
+ * slices that keep their message text alive (fields.ts detached), so the bound also bounds that:
+ * a copy per value cost more CPU than the cache saved.
  */
 class RecentlyValid {
-  private readonly set = new Set<string>();
+  private cur = new Set<string>();
+  private old = new Set<string>();
   constructor(private readonly max: number) {}
-  has(v: string): boolean { return this.set.has(v); }
-  /** Keeps a copy: a slice would keep the whole message it came from alive (fields.ts detached). */
-  add(v: string): void { if (this.set.size >= this.max) this.set.clear(); this.set.add(detached(v)); }
+  has(v: string): boolean { return this.cur.has(v) || this.old.has(v); }
+  add(v: string): void {
+    if (this.cur.size >= this.max) { this.old = this.cur; this.cur = new Set(); }
+    this.cur.add(v);
+  }
 }
-const validFrom = new RecentlyValid(2048);
-const validTo = new RecentlyValid(2048);
-const validRuri = new RecentlyValid(256);
-const validContact = new RecentlyValid(2048);
+const validFrom = new RecentlyValid(1024);
+const validTo = new RecentlyValid(1024);
+const validRuri = new RecentlyValid(128);
+const validContact = new RecentlyValid(1024);
 
 /** Whether a response is usable by the transaction layer (RFC 3261 8.1.3.3: else discard). */
 export function checkResponse(res: SipResponse): string | null {
