@@ -74,11 +74,19 @@ describe("registrar", () => {
     const moved = registerWith(t, CAM, CAM, "pw", { Expires: "3600", Contact: `<sip:${CAM}@192.0.2.5:5060>` });
     expect(moved.status).toBe(200);
     expect(row()).toMatchObject({ contact: `sip:${CAM}@192.0.2.5:5060`, expires_at: t.clock.now() + 3_600_000 }); // new contact: at once
+    const movedAt = t.clock.now();
     t.clock.advance(5000);
-    t.gb.flush();                                                     // last-heard of the skipped renewal still reaches the row
     expect(registerWith(t, CAM, CAM, "pw", { Expires: "3600", Contact: `<sip:${CAM}@192.0.2.5:5060>` }).status).toBe(200);
     t.gb.flush();
-    expect(row().last_heard).toBe(t.clock.now());
+    expect(row().last_heard).toBe(movedAt);                           // skipped renewal 5 s later: last-heard not rewritten yet
+    t.clock.advance(30_000);
+    expect(registerWith(t, CAM, CAM, "pw", { Expires: "3600", Contact: `<sip:${CAM}@192.0.2.5:5060>` }).status).toBe(200);
+    t.gb.flush();
+    expect(row().last_heard).toBe(t.clock.now());                     // moved 35 s: the periodic flush writes it
+    t.clock.advance(1000);
+    expect(registerWith(t, CAM, CAM, "pw", { Expires: "3600", Contact: `<sip:${CAM}@192.0.2.5:5060>` }).status).toBe(200);
+    t.gb.stop();
+    expect(row().last_heard).toBe(t.clock.now());                     // at stop every change is written
   });
 
   test("no password configured: registration is open", () => {
