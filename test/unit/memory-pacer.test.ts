@@ -8,7 +8,7 @@ test("collects after growth of a step within one interval, not while flat or fal
   const clock = new SimClock(0);
   let rss = 100e6;
   let collected = 0;
-  const p = new MemoryPacer({ clock, rss: () => rss, collect: () => { collected++; }, intervalMs: 1000, stepBytes: 4e6 });
+  const p = new MemoryPacer({ clock, rss: () => rss, collect: () => { collected++; }, intervalMs: 1000, stepBytes: 4e6, minGapMs: 0 });
   p.start();
   clock.advance(5000);
   expect(collected).toBe(0);                 // flat
@@ -26,4 +26,15 @@ test("collects after growth of a step within one interval, not while flat or fal
   p.stop();
   rss += 50e6; clock.advance(10_000);
   expect(collected).toBe(2);                 // stopped
+});
+
+test("at most one collection per minGapMs however fast memory grows", () => {
+  const clock = new SimClock(0);
+  let rss = 100e6;
+  let collected = 0;
+  const p = new MemoryPacer({ clock, rss: () => rss, collect: () => { collected++; }, intervalMs: 500, stepBytes: 1e6, minGapMs: 5000 });
+  p.start();
+  for (let i = 0; i < 20; i++) { rss += 2e6; clock.advance(500); } // grows every check for 10 s
+  expect(collected).toBe(2);                 // at 0.5 s and at 5.5 s
+  p.stop();
 });
