@@ -90,7 +90,8 @@ function skipWs(s: string, i: number, n: number): number {
   return i;
 }
 
-function hasUpper(s: string): boolean {
+/** Whether an ASCII upper-case letter is in `s` (a lower-case copy is needed only then). */
+export function hasUpper(s: string): boolean {
   for (let i = 0; i < s.length; i++) { const c = s.charCodeAt(i); if (c >= 65 && c <= 90) return true; }
   return false;
 }

@@ -2,7 +2,7 @@
 // hostile peer can send becomes an error value. It knows nothing of transports: on a stream the
 // framer (transport/framer.ts) cuts one message out first and hands its bytes here.
 import { Headers, headerKey, isListHeader, knownHeaderKey, splitList } from "./headers.ts";
-import { isToken } from "./params.ts";
+import { isToken, isWs } from "./params.ts";
 import { EMPTY_BODY, type ParseResult, type SipMessage } from "./types.ts";
 
 /** Most header bytes we look at; a bigger header block is an error, not a memory hazard. */
@@ -75,7 +75,7 @@ function parseUnsafe(buf: Buffer): ParseResult {
     const colon = head.indexOf(":", pos);
     if (colon <= pos || colon >= end) { bad ??= `header line without a name and colon: ${JSON.stringify(head.slice(pos, Math.min(end, pos + 40)))}`; continue; }
     let nameEnd = colon;
-    while (nameEnd > pos && isBlank(head.charCodeAt(nameEnd - 1))) nameEnd--;
+    while (nameEnd > pos && isWs(head.charCodeAt(nameEnd - 1))) nameEnd--;
     const name = head.slice(pos, nameEnd);
     // A name seen before has been checked before (knownHeaderKey only knows names that passed).
     let key = knownHeaderKey(name);
@@ -84,8 +84,8 @@ function parseUnsafe(buf: Buffer): ParseResult {
       key = headerKey(name);
     }
     let vs = colon + 1, ve = end;
-    while (vs < ve && isBlank(head.charCodeAt(vs))) vs++;
-    while (ve > vs && isBlank(head.charCodeAt(ve - 1))) ve--;
+    while (vs < ve && isWs(head.charCodeAt(vs))) vs++;
+    while (ve > vs && isWs(head.charCodeAt(ve - 1))) ve--;
     pendingKey = key;
     pendingName = name;
     pendingValue = head.slice(vs, ve);
@@ -114,9 +114,6 @@ function parseUnsafe(buf: Buffer): ParseResult {
 function lineEnd(s: string, from: number, nl: number): number {
   return nl > from && s.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
 }
-
-/** SP, HT or a stray CR (what String.prototype.trim removed here before, minus other Unicode spaces). */
-function isBlank(c: number): boolean { return c === 32 || c === 9 || c === 13; }
 
 /** Request-Line or Status-Line (RFC 3261 7.1, 7.2): single spaces, nothing trailing. */
 function startLine(line: string): SipMessage | string {

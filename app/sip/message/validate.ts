@@ -38,8 +38,9 @@ export function checkRequest(req: SipRequest, via?: Via | null): Rejection | nul
   const cseq = cseqOf(req);
   if (!cseq) return reject(400, "Bad CSeq");
   if (cseq.method !== req.method) return reject(400, "CSeq method does not match the request method");
-  if (!validFrom.has(h.get("from")!)) { if (!fromOf(req)) return reject(400, "Bad From header"); validFrom.add(h.get("from")!); }
-  if (!validTo.has(h.get("to")!)) { if (!toOf(req)) return reject(400, "Bad To header"); validTo.add(h.get("to")!); }
+  const from = h.get("from")!, to = h.get("to")!; // present: answerable() checked
+  if (!validFrom.has(from)) { if (!fromOf(req)) return reject(400, "Bad From header"); validFrom.add(from); }
+  if (!validTo.has(to)) { if (!toOf(req)) return reject(400, "Bad To header"); validTo.add(to); }
   const mf = h.get("max-forwards");
   if (mf !== undefined && !/^[0-9]{1,10}$/.test(mf.trim())) return reject(400, "Bad Max-Forwards");
   if (mf !== undefined && Number(mf.trim()) > 255) return reject(400, "Bad Max-Forwards");

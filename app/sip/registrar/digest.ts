@@ -3,6 +3,7 @@
 // hold one without the registrar storing anything until it is used; expiry gives `stale=true`
 // (RFC 2617 section 3.2.1) and nonce-count reuse is refused per nonce (section 3.2.2).
 import { randomBytes } from "node:crypto";
+import { hasUpper, isWs } from "../message/params.ts";
 
 // Bun's one-shot hashers: about four times cheaper per call than node:crypto's createHash here, and
 // two hashes per REGISTER is most of the registrar's own cost.
@@ -30,18 +31,18 @@ export function digestResponse(p: { username: string; realm: string; password: s
 export function parseAuthorization(header: string): DigestParams | null {
   const s = header;
   let i = 0;
-  while (isSpace(s.charCodeAt(i))) i++;
-  if (s.length < i + 7 || s.slice(i, i + 6).toLowerCase() !== "digest" || !isSpace(s.charCodeAt(i + 6))) return null;
+  while (isWs(s.charCodeAt(i))) i++;
+  if (s.length < i + 7 || s.slice(i, i + 6).toLowerCase() !== "digest" || !isWs(s.charCodeAt(i + 6))) return null;
   i += 7;
   const out: Record<string, string> = {};
   while (i < s.length) {
-    while (i < s.length && (isSpace(s.charCodeAt(i)) || s.charCodeAt(i) === 44 /* , */)) i++;
+    while (i < s.length && (isWs(s.charCodeAt(i)) || s.charCodeAt(i) === 44 /* , */)) i++;
     const eq = s.indexOf("=", i);
     if (eq < 0) break;
     let ke = eq;
-    while (ke > i && isSpace(s.charCodeAt(ke - 1))) ke--;
+    while (ke > i && isWs(s.charCodeAt(ke - 1))) ke--;
     const rawKey = s.slice(i, ke);
-    const key = isLower(rawKey) ? rawKey : rawKey.toLowerCase();
+    const key = hasUpper(rawKey) ? rawKey.toLowerCase() : rawKey;
     i = eq + 1;
     while (s.charCodeAt(i) === 32) i++;
     let val: string;
@@ -65,12 +66,6 @@ export function parseAuthorization(header: string): DigestParams | null {
   }
   if (out.username === undefined || out.realm === undefined || !out.nonce || !out.uri || !out.response) return null;
   return out as unknown as DigestParams;
-}
-
-function isSpace(c: number): boolean { return c === 32 || c === 9 || c === 13 || c === 10; }
-function isLower(k: string): boolean {
-  for (let i = 0; i < k.length; i++) { const c = k.charCodeAt(i); if (c >= 65 && c <= 90) return false; }
-  return true;
 }
 
 export type Verdict =
@@ -133,16 +128,16 @@ export class DigestAuth {
     if (cred.algorithm && cred.algorithm.toUpperCase() !== "MD5") return { ok: false, why: "malformed" };
     if (cred.qop && cred.qop !== "auth") return { ok: false, why: "malformed" };
     if (cred.qop && (!cred.nc || !isNc(cred.nc) || !cred.cnonce)) return { ok: false, why: "malformed" };
-    const nonceAge = this.nonceAge(cred.nonce);
-    if (nonceAge === null) return { ok: false, why: "nonce" };
+    const ours = this.readNonce(cred.nonce);
+    if (ours === null) return { ok: false, why: "nonce" };
     const password = passwordFor(cred.username);
     if (password === null) return { ok: false, why: "username" };
     const expect = digestResponse({ username: cred.username, realm: cred.realm, password, method, uri: cred.uri, nonce: cred.nonce, qop: cred.qop, nc: cred.nc, cnonce: cred.cnonce });
     if (!safeEq(expect, cred.response.toLowerCase())) return { ok: false, why: "password" };
-    if (nonceAge > this.o.nonceTtlMs()) return { ok: false, why: "stale" };
+    if (ours.age > this.o.nonceTtlMs()) return { ok: false, why: "stale" };
     if (cred.qop) {
       const nc = parseInt(cred.nc!, 16);
-      const owner = parseInt(cred.nonce.slice(cred.nonce.indexOf(".") + 1, cred.nonce.lastIndexOf(".")), 16) + 1;
+      const owner = ours.counter + 1;
       const slot = owner % DigestAuth.NC_SLOTS;
       const held = this.ncOwner[slot];
       if (held > owner || (held === owner && nc <= this.ncSeen[slot])) return { ok: false, why: "nonce" };
@@ -152,14 +147,14 @@ export class DigestAuth {
     return { ok: true, username: cred.username };
   }
 
-  /** Age in ms of a nonce we issued, or null for one we did not. */
-  private nonceAge(nonce: string): number | null {
+  /** Age in ms and counter of a nonce we issued (`ts.counter.signature`), or null for one we did not. */
+  private readNonce(nonce: string): { age: number; counter: number } | null {
     const a = nonce.indexOf("."), b = nonce.lastIndexOf(".");
     if (a <= 0 || b <= a || nonce.indexOf(".", a + 1) !== b) return null;
     if (!safeEq(this.sign(nonce.slice(0, b)), nonce.slice(b + 1))) return null;
-    const ts = parseInt(nonce.slice(0, a), 16);
-    if (!Number.isFinite(ts)) return null;
-    return Math.max(0, this.o.now() - ts);
+    const ts = parseInt(nonce.slice(0, a), 16), counter = parseInt(nonce.slice(a + 1, b), 16);
+    if (!Number.isFinite(ts) || !Number.isFinite(counter)) return null;
+    return { age: Math.max(0, this.o.now() - ts), counter };
   }
 
   private sign(s: string): string {
